@@ -1,0 +1,1 @@
+"""One attestation: schema, exact bytes, release-file hashing, GnuPG signing and verifying."""

@@ -1,0 +1,51 @@
+"""Normalised names: PEP 503 projects, PEP 440 versions, OpenPGP fingerprints, sha256 digests."""
+
+from __future__ import annotations
+
+import re
+
+from packaging.utils import canonicalize_name, canonicalize_version
+from packaging.version import InvalidVersion, Version
+
+# PEP 508 names: letters, digits, and . _ - inside.
+_PROJECT_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+_FPR_RE = re.compile(r"^[0-9A-F]{40}$")
+_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+def normalize_project(name: str) -> str:
+    """PEP 503 form of a project name; ValueError if it is not a valid name."""
+    if not _PROJECT_RE.match(name):
+        raise ValueError(f"not a valid project name: {name!r}")
+    return str(canonicalize_name(name))
+
+
+def normalize_version(version: str) -> str:
+    """PEP 440 normal form of a version; ValueError if it is not a valid version."""
+    try:
+        parsed = Version(version)
+    except InvalidVersion as e:
+        raise ValueError(f"not a valid PEP 440 version: {version!r}") from e
+    # canonicalize_version strips trailing zeros (1.0 -> 1); keep them so 1.0 stays 1.0.
+    return str(canonicalize_version(parsed, strip_trailing_zero=False))
+
+
+def normalize_fingerprint(fpr: str) -> str:
+    """Upper-case 40-hex primary-key fingerprint; ValueError otherwise."""
+    cleaned = fpr.replace(" ", "").upper()
+    if not _FPR_RE.match(cleaned):
+        raise ValueError(f"not a 40-hex OpenPGP fingerprint: {fpr!r}")
+    return cleaned
+
+
+def normalize_sha256(digest: str) -> str:
+    """Lower-case 64-hex sha256; ValueError otherwise."""
+    cleaned = digest.strip().lower()
+    if not _SHA256_RE.match(cleaned):
+        raise ValueError(f"not a 64-hex sha256 digest: {digest!r}")
+    return cleaned
+
+
+def short_fpr(fpr: str) -> str:
+    """The last 16 hex digits, the long key id, for human text."""
+    return fpr[-16:]

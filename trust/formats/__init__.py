@@ -1,0 +1,1 @@
+"""Report formats: rich table and JSON."""
