@@ -1,0 +1,244 @@
+"""GnuPG through python-gnupg: signing with the user's key, verifying in a throwaway keyring.
+
+Verification never sees the user's keyring: `Keyring` imports the registry's `keys/` into a
+fresh GNUPGHOME, so the only keys that can make a signature good are the ones the registry
+publishes. Whether such a key is trusted, revoked or expired is decided elsewhere, from the
+keys themselves; here a signature is only cryptographically good or not.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import gnupg
+
+from attest.errors import GpgError, InputError
+from attest.names import normalize_fingerprint
+
+MAX_SIGNATURE_BYTES = 16 * 1024
+"""A detached armored signature is well under 1 KiB; this bounds hostile input."""
+_ARMOR_HEADER = b"-----BEGIN PGP SIGNATURE-----"
+_BINARY_SIGNATURE_CLASS = "00"
+
+
+def gpg_binary() -> str:
+    """Path of the gpg program, or GpgError naming what to install."""
+    found = shutil.which("gpg")
+    if found is None:
+        raise GpgError("gpg was not found on PATH", hint="install GnuPG 2.2 or newer")
+    return found
+
+
+def _make_gpg(home: str | None) -> gnupg.GPG:
+    try:
+        return gnupg.GPG(gpgbinary=gpg_binary(), gnupghome=home,
+                         options=["--no-auto-key-retrieve", "--no-auto-key-locate"])
+    except (OSError, ValueError, RuntimeError) as e:
+        raise GpgError(f"cannot run gpg: {e}") from e
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """The result of checking one detached signature over exact bytes."""
+
+    good: bool
+    """Exactly one binary signature, cryptographically good, by a key in the keyring."""
+    primary_fpr: str | None
+    """Primary-key fingerprint of the signing key, when gpg knew the key."""
+    timestamp: int | None
+    """Signature creation time, seconds since the epoch."""
+    problem: str | None = None
+    """Why it is not good, in words."""
+    key_status: str | None = None
+    """`expired` or `revoked` when gpg says so of the signing key; trust decides what it means."""
+
+
+def _status_lines(stderr: str) -> list[list[str]]:
+    return [line.split()[1:] for line in stderr.splitlines() if line.startswith("[GNUPG:] ")]
+
+
+def interpret_verify_status(stderr: str) -> SignatureCheck:
+    """Read gpg's machine status lines into a SignatureCheck; fail closed on anything odd."""
+    lines = _status_lines(stderr)
+    kinds = [fields[0] for fields in lines if fields]
+    if kinds.count("NEWSIG") > 1:
+        return SignatureCheck(False, None, None, "the signature file holds more than one signature")
+    if "NO_PUBKEY" in kinds or "ERRSIG" in kinds:
+        keyid = next((f[1] for f in lines if f[0] in ("NO_PUBKEY", "ERRSIG") and len(f) > 1), "?")
+        return SignatureCheck(False, None, None,
+                              f"signed by key {keyid}, which is not in the registry's keys/")
+    if "BADSIG" in kinds:
+        return SignatureCheck(False, None, None, "BAD signature: the file was changed after signing")
+    if "EXPSIG" in kinds:
+        return SignatureCheck(False, None, None, "the signature itself has expired")
+    valid = next((f for f in lines if f[0] == "VALIDSIG"), None)
+    if valid is None or len(valid) < 11:
+        return SignatureCheck(False, None, None, "gpg did not report a valid signature")
+    # VALIDSIG fpr date timestamp expire version reserved pkalgo hashalgo class primary-fpr
+    sig_class, primary = valid[9], valid[10]
+    try:
+        timestamp = int(valid[3]) if valid[3].isdigit() else None
+        primary = normalize_fingerprint(primary)
+    except ValueError:
+        return SignatureCheck(False, None, None, "gpg reported an unreadable signer")
+    if sig_class.lower() != _BINARY_SIGNATURE_CLASS:
+        # Text-mode signatures normalise line endings, so other bytes would also verify.
+        return SignatureCheck(False, primary, timestamp,
+                              f"signature class {sig_class} is not a binary signature (00)")
+    key_status = ("expired" if "EXPKEYSIG" in kinds else
+                  "revoked" if "REVKEYSIG" in kinds else None)
+    return SignatureCheck(True, primary, timestamp, None, key_status)
+
+
+def check_signature_bytes(signature: bytes, source: str) -> None:
+    """Refuse a signature file that is oversized or not an armored signature."""
+    if len(signature) > MAX_SIGNATURE_BYTES:
+        raise InputError(f"signature is {len(signature)} bytes, over the "
+                         f"{MAX_SIGNATURE_BYTES}-byte cap", file=source)
+    if not signature.lstrip().startswith(_ARMOR_HEADER):
+        raise InputError("not an armored OpenPGP signature (expected "
+                         f"{_ARMOR_HEADER.decode()})", file=source)
+
+
+class Keyring:
+    """A throwaway GNUPGHOME holding only the given public keys, for verification."""
+
+    def __init__(self) -> None:
+        # Short path: gpg-agent sockets live inside the home and have a ~100-byte limit.
+        self.home = Path(tempfile.mkdtemp(prefix="so-kr-", dir=_short_tmp()))
+        os.chmod(self.home, 0o700)
+        self._gpg = _make_gpg(str(self.home))
+        self._counter = 0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_keys(cls, keys: Mapping[str, bytes]) -> Keyring:
+        """A keyring holding the armored public keys given, by source name."""
+        ring = cls()
+        try:
+            for source, armored in keys.items():
+                ring.import_key(armored, source)
+        except BaseException:
+            ring.close()
+            raise
+        return ring
+
+    def import_key(self, armored: bytes, source: str) -> None:
+        """Import public key material; secret keys are refused."""
+        if b"PRIVATE KEY BLOCK" in armored:
+            raise InputError("holds a secret key; only public keys belong in keys/", file=source)
+        result = self._gpg.import_keys(armored)
+        if not result.fingerprints:
+            raise InputError("gpg found no public key to import", file=source)
+
+    def verify_detached(self, data: bytes, signature: bytes) -> SignatureCheck:
+        """Check a detached armored signature over exactly `data`."""
+        with self._lock:
+            self._counter += 1
+            sig_path = self.home / f"sig-{self._counter}.asc"
+        sig_path.write_bytes(signature)
+        try:
+            result = self._gpg.verify_data(str(sig_path), data)
+        finally:
+            sig_path.unlink(missing_ok=True)
+        return interpret_verify_status(result.stderr or "")
+
+    def close(self) -> None:
+        """Stop any agent and delete the home."""
+        _kill_agent(self.home)
+        shutil.rmtree(self.home, ignore_errors=True)
+
+    def __enter__(self) -> Keyring:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+def _short_tmp() -> str:
+    base = os.environ.get("TMPDIR", "/tmp")
+    return base if len(base) < 40 else "/tmp"
+
+
+def _kill_agent(home: Path) -> None:
+    gpgconf = shutil.which("gpgconf")
+    if gpgconf and any(home.glob("S.*")):
+        subprocess.run([gpgconf, "--homedir", str(home), "--kill", "all"],
+                       capture_output=True, check=False)
+
+
+class UserGnuPG:
+    """The user's own GnuPG (their GNUPGHOME, agent and smartcards), for signing and export."""
+
+    def __init__(self, gnupghome: Path | None = None) -> None:
+        home = gnupghome or (Path(os.environ["GNUPGHOME"]) if "GNUPGHOME" in os.environ else None)
+        self.home = home
+        self._gpg = _make_gpg(str(home) if home else None)
+
+    def signing_key(self, key: str | None) -> str:
+        """Primary fingerprint of `key` (any id gpg accepts), or of gpg's default secret key."""
+        secret = self._gpg.list_keys(secret=True, keys=[key] if key else None)
+        usable = [k for k in secret if k.get("fingerprint")]
+        if key is None:
+            default = self._configured_default_key()
+            if default:
+                return self.signing_key(default)
+        if not usable:
+            where = f" in {self.home}" if self.home else ""
+            what = f"matching {key!r}" if key else "at all"
+            raise GpgError(f"no secret key {what}{where}",
+                           hint="create one with `gpg --quick-gen-key`, or pass --key/--gnupghome")
+        if key and len(usable) > 1:
+            raise GpgError(f"{key!r} matches {len(usable)} secret keys; give a fingerprint")
+        return normalize_fingerprint(usable[0]["fingerprint"])
+
+    def _configured_default_key(self) -> str | None:
+        home = self.home or Path(os.environ.get("GNUPGHOME", Path.home() / ".gnupg"))
+        conf = home / "gpg.conf"
+        if not conf.is_file():
+            return None
+        for line in conf.read_text(errors="replace").splitlines():
+            parts = line.split()
+            if len(parts) >= 2 and parts[0] == "default-key":
+                return parts[1]
+        return None
+
+    def sign_detached(self, data: bytes, fpr: str) -> bytes:
+        """A detached, armored, binary-mode signature over `data` by `fpr`."""
+        result = self._gpg.sign(data, keyid=fpr, detach=True, binary=False, clearsign=False,
+                                extra_args=["--digest-algo", "SHA256"])
+        signature = bytes(result.data or b"")
+        if not signature:
+            detail = (result.status or "unknown error").strip()
+            raise GpgError(f"gpg could not sign with {fpr}: {detail}",
+                           hint="is the key's passphrase available to gpg-agent?")
+        return signature
+
+    def export_public_key(self, fpr: str) -> bytes:
+        """The armored public key with its user IDs and certifications."""
+        exported = self._gpg.export_keys([fpr], armor=True)
+        data = exported.encode() if isinstance(exported, str) else bytes(exported or b"")
+        if b"BEGIN PGP PUBLIC KEY BLOCK" not in data:
+            raise GpgError(f"no public key {fpr} in "
+                           f"{self.home or 'the default GnuPG home'}")
+        return data
+
+
+@contextmanager
+def temporary_keyring(keys: Mapping[str, bytes]) -> Iterator[Keyring]:
+    """`Keyring.from_keys` as a context manager that always cleans up."""
+    ring = Keyring.from_keys(keys)
+    try:
+        yield ring
+    finally:
+        ring.close()

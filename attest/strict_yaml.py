@@ -1,0 +1,102 @@
+"""A YAML reader for signed statements and policies: plain data only, every error with a line.
+
+Anchors and aliases are refused (a billion-laughs document is a few lines of them), as are
+explicit tags, duplicate keys and documents past a size cap. What remains is the JSON data
+model plus timestamps, each value paired with the line it came from so that a schema error can
+name it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from attest.errors import InputError
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses anchors, aliases, explicit tags and duplicate keys."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused("YAML aliases (*name) are not allowed", line)
+        if getattr(event, "anchor", None) is not None:
+            raise _Refused("YAML anchors (&name) are not allowed", line)
+        if getattr(event, "tag", None) is not None:
+            raise _Refused(f"explicit YAML tags ({event.tag}) are not allowed", line)
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str):
+                raise _Refused(f"mapping keys must be strings, not {key!r}",
+                               key_node.start_mark.line + 1)
+            if key in seen:
+                raise _Refused(f"duplicate key {key!r}", key_node.start_mark.line + 1)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+class Document:
+    """A parsed YAML mapping with the line of every top-level key, for error messages."""
+
+    def __init__(self, data: dict[str, Any], lines: dict[str, int], source: str) -> None:
+        self.data = data
+        self.lines = lines
+        self.source = source
+
+    def line_of(self, key: str) -> int | None:
+        """Line of a top-level key, when present."""
+        return self.lines.get(key)
+
+    def error(self, message: str, key: str | None = None) -> InputError:
+        """An InputError naming this document and the key's line."""
+        return InputError(message, file=self.source, line=self.line_of(key) if key else None)
+
+
+def load_mapping(data: bytes, source: str, *, max_bytes: int,
+                 error: type[InputError] = InputError) -> Document:
+    """Parse `data` as one strict YAML mapping; every failure names `source` and the line."""
+    if len(data) > max_bytes:
+        raise error(f"file is {len(data)} bytes, over the {max_bytes}-byte cap", file=source)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise error(f"not valid UTF-8 at byte {e.start}", file=source) from e
+    if "\x00" in text:
+        raise error("contains a NUL byte", file=source)
+    loader = _StrictLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            raise error("empty document; expected a mapping", file=source)
+        if not isinstance(root, yaml.MappingNode):
+            raise error("expected a mapping at the top level", file=source,
+                        line=root.start_mark.line + 1)
+        lines = {k.value: k.start_mark.line + 1 for k, _ in root.value
+                 if isinstance(k, yaml.ScalarNode)}
+        value = loader.construct_document(root)
+    except _Refused as e:
+        raise error(str(e), file=source, line=e.line) from e
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise error(f"malformed YAML: {e.problem or e.context}", file=source, line=line) from e
+    except yaml.YAMLError as e:
+        raise error(f"malformed YAML: {e}", file=source) from e
+    except RecursionError as e:
+        raise error("YAML nested too deeply", file=source) from e
+    finally:
+        loader.dispose()
+    return Document(value, lines, source)
