@@ -1,0 +1,347 @@
+"""A registry checkout: reading attestations and keys at a commit, writing and committing them."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pygit2
+
+from attest.model import Attestation
+from attest.names import short_fpr
+from registry.errors import RegistryError
+from registry.layout import (
+    KEYS_DIR,
+    MAX_KEY_FILE_BYTES,
+    REGISTRY_FILE,
+    SIGNATURE_SUFFIX,
+    STATEMENT_SUFFIX,
+    file_dir,
+    key_path,
+    parse_key_path,
+    project_dir,
+    statement_path,
+    version_dir,
+)
+from registry.treeedit import tree_with
+
+REGISTRY_SCHEMA = "registry/v1"
+LAYOUT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class StoredAttestation:
+    """A statement and its signature as committed, with their blob ids for caching."""
+
+    path: str
+    """Path of the `.yaml` statement in the registry."""
+    statement: bytes
+    """Exact committed bytes of the statement."""
+    signature: bytes | None
+    """Exact committed bytes of `<path>.asc`, or None when it is missing."""
+    statement_id: str
+    """Blob id of the statement."""
+    signature_id: str | None
+    """Blob id of the signature."""
+    name_fpr: str
+    """The fingerprint the file name claims."""
+
+
+class Registry:
+    """A git repository laid out as a signoff registry."""
+
+    def __init__(self, repo: pygit2.Repository, path: Path) -> None:
+        self.repo = repo
+        self.path = path
+
+    # -- opening -----------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path) -> Registry:
+        """Open a registry checkout (or bare repository); RegistryError if it is not one."""
+        if not path.exists():
+            raise RegistryError("registry not found: no such directory", file=path)
+        try:
+            repo = pygit2.Repository(str(path))
+        except pygit2.GitError as e:
+            raise RegistryError("not a git repository", file=path,
+                                hint="create one with `signoff registry init PATH`") from e
+        registry = cls(repo, path)
+        if repo.head_is_unborn:
+            raise RegistryError("the registry has no commits", file=path)
+        if registry.read_file(REGISTRY_FILE) is None:
+            raise RegistryError(f"not a signoff registry: no {REGISTRY_FILE} committed at HEAD",
+                                file=path, hint="create one with `signoff registry init PATH`")
+        return registry
+
+    @classmethod
+    def init(cls, path: Path, name: str, extra_files: Mapping[str, bytes] | None = None
+             ) -> Registry:
+        """Create a new registry with one commit holding registry.yaml and `extra_files`."""
+        if path.exists() and any(path.iterdir()):
+            raise RegistryError("directory exists and is not empty", file=path)
+        if not name or "\n" in name or len(name) > 200:
+            raise RegistryError(f"registry name {name!r} must be one short line")
+        repo = pygit2.init_repository(str(path), initial_head="main")
+        registry = cls(repo, path)
+        header = (f"signoff: {REGISTRY_SCHEMA}\nname: {_yaml_quote(name)}\n"
+                  f"layout: {LAYOUT_VERSION}\n").encode()
+        files = {REGISTRY_FILE: header, **(extra_files or {})}
+        registry.commit_files(files, f"Initialise signoff registry {name}")
+        return registry
+
+    @property
+    def git_dir(self) -> Path:
+        """The repository's git directory, where signoff keeps its indexes and caches."""
+        return Path(self.repo.path)
+
+    @property
+    def workdir(self) -> Path | None:
+        """The work tree, or None for a bare repository."""
+        return Path(self.repo.workdir) if self.repo.workdir else None
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def head_commit(self) -> pygit2.Commit:
+        """The commit HEAD points at."""
+        try:
+            return self.repo.head.peel(pygit2.Commit)
+        except (pygit2.GitError, KeyError) as e:
+            raise RegistryError("cannot resolve HEAD", file=self.path) from e
+
+    def resolve(self, rev: str) -> pygit2.Commit:
+        """A commit from any revision string git accepts."""
+        try:
+            return self.repo.revparse_single(rev).peel(pygit2.Commit)
+        except (KeyError, ValueError, pygit2.GitError) as e:
+            raise RegistryError(f"no such revision {rev!r}", file=self.path) from e
+
+    def _commit(self, commit: pygit2.Commit | None) -> pygit2.Commit:
+        return commit if commit is not None else self.head_commit()
+
+    def _entry(self, path: str, commit: pygit2.Commit | None) -> pygit2.Object | None:
+        try:
+            return self._commit(commit).tree[path]
+        except KeyError:
+            return None
+
+    def read_file(self, path: str, commit: pygit2.Commit | None = None) -> bytes | None:
+        """Committed bytes of a regular file, or None when absent."""
+        obj = self._entry(path, commit)
+        return obj.data if isinstance(obj, pygit2.Blob) else None
+
+    def tree_id(self, path: str, commit: pygit2.Commit | None = None) -> str | None:
+        """Id of the tree at `path`, or None."""
+        obj = self._entry(path, commit)
+        return str(obj.id) if isinstance(obj, pygit2.Tree) else None
+
+    def keys_tree_id(self, commit: pygit2.Commit | None = None) -> str | None:
+        """Id of the `keys/` tree: it changes exactly when the keyring does."""
+        return self.tree_id(KEYS_DIR, commit)
+
+    def keys_at(self, commit: pygit2.Commit | None = None) -> dict[str, bytes]:
+        """Armored public key per fingerprint, from `keys/<FPR>.asc`."""
+        tree = self._entry(KEYS_DIR, commit)
+        keys: dict[str, bytes] = {}
+        if not isinstance(tree, pygit2.Tree):
+            return keys
+        for entry in tree:
+            fpr = parse_key_path(f"{KEYS_DIR}/{entry.name}")
+            if fpr is None or not isinstance(entry, pygit2.Blob):
+                continue  # validate refuses stray names; check only reads layout paths
+            if entry.size > MAX_KEY_FILE_BYTES:
+                raise RegistryError(f"key file is {entry.size} bytes, over the "
+                                    f"{MAX_KEY_FILE_BYTES}-byte cap",
+                                    file=f"{self.path}/{key_path(fpr)}")
+            keys[fpr] = entry.data
+        return keys
+
+    def attestations_for(self, project: str, version: str, sha256: str,
+                         commit: pygit2.Commit | None = None) -> list[StoredAttestation]:
+        """Every statement about one file, with its signature, at `commit` (HEAD by default)."""
+        directory = file_dir(project, version, sha256)
+        tree = self._entry(directory, commit)
+        if not isinstance(tree, pygit2.Tree):
+            return []
+        return _statements_in(tree, directory)
+
+    def files_of_version(self, project: str, version: str,
+                         commit: pygit2.Commit | None = None) -> dict[str, list[StoredAttestation]]:
+        """Statements per sha256 for every attested file of one release."""
+        directory = version_dir(project, version)
+        tree = self._entry(directory, commit)
+        found: dict[str, list[StoredAttestation]] = {}
+        if not isinstance(tree, pygit2.Tree):
+            return found
+        for entry in tree:
+            if isinstance(entry, pygit2.Tree):
+                found[entry.name] = _statements_in(entry, f"{directory}/{entry.name}")
+        return found
+
+    def versions_of(self, project: str, commit: pygit2.Commit | None = None) -> list[str]:
+        """Every version of a project with at least one attested file."""
+        tree = self._entry(project_dir(project), commit)
+        if not isinstance(tree, pygit2.Tree):
+            return []
+        return [e.name for e in tree if isinstance(e, pygit2.Tree)]
+
+    def is_dirty(self) -> bool:
+        """True when the work tree has changes that are not committed."""
+        if self.repo.is_bare:
+            return False
+        return any(flags != pygit2.enums.FileStatus.IGNORED
+                   for flags in self.repo.status().values())
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def add_key(self, fpr: str, armored: bytes) -> pygit2.Oid | None:
+        """Commit `keys/<FPR>.asc`; None when the committed key is already identical."""
+        path = key_path(fpr)
+        if self.read_file(path) == armored:
+            return None
+        verb = "Update" if self.read_file(path) is not None else "Add"
+        return self.commit_files({path: armored}, f"{verb} key {fpr}")
+
+    def write_attestation(self, attestation: Attestation, statement: bytes, signature: bytes
+                          ) -> pygit2.Oid:
+        """Commit one signed statement and its signature at the path its subject names."""
+        s = attestation.subject
+        path = statement_path(s.project, s.version, s.sha256, attestation.signer)
+        message = (f"{attestation.verdict.value.capitalize()} {s.project} {s.version}: "
+                   f"{s.filename}\n\nsha256 {s.sha256}, {s.size} bytes\n"
+                   f"criteria: {', '.join(attestation.criteria) or '(none)'}\n"
+                   f"signer: {attestation.signer} ({short_fpr(attestation.signer)})\n")
+        return self.commit_files({path: statement, path + ".asc": signature}, message)
+
+    def commit_files(self, files: Mapping[str, bytes], message: str) -> pygit2.Oid:
+        """Commit `files` on the current branch, all or nothing, and update the work tree.
+
+        The commit object is built first and the branch moved last: if anything between fails,
+        the files written to the work tree are put back and the branch is untouched.
+        """
+        repo = self.repo
+        if repo.head_is_detached:
+            raise RegistryError("HEAD is detached; check out a branch before writing",
+                                file=self.path)
+        branch = repo.references["HEAD"].target
+        assert isinstance(branch, str)
+        parent = None if repo.head_is_unborn else self.head_commit()
+        blobs = {path: repo.create_blob(data) for path, data in files.items()}
+        tree = tree_with(repo, parent.tree if parent else None, blobs)
+        author = _signature(repo)
+        commit = repo.create_commit(None, author, author, message, tree,
+                                    [parent.id] if parent else [])
+        restore = _WorkTreeUpdate(self.workdir)
+        try:
+            restore.write(files)
+            if parent is None:
+                repo.references.create(branch, commit)
+            else:
+                ref = repo.references[branch]
+                if ref.target != parent.id:
+                    raise RegistryError(f"{branch} moved while writing; try again", file=self.path)
+                ref.set_target(commit, message.splitlines()[0])
+        except BaseException:
+            restore.undo()
+            raise
+        restore.stage(repo)
+        return commit
+
+
+def _statements_in(tree: pygit2.Tree, directory: str) -> list[StoredAttestation]:
+    blobs = {e.name: e for e in tree if isinstance(e, pygit2.Blob)}
+    found = []
+    for name, blob in sorted(blobs.items()):
+        if not name.endswith(STATEMENT_SUFFIX) or name.endswith(SIGNATURE_SUFFIX):
+            continue
+        sig = blobs.get(name + ".asc")
+        found.append(StoredAttestation(
+            path=f"{directory}/{name}", statement=blob.data,
+            signature=sig.data if sig is not None else None,
+            statement_id=str(blob.id), signature_id=str(sig.id) if sig is not None else None,
+            name_fpr=name[: -len(STATEMENT_SUFFIX)]))
+    return found
+
+
+def _signature(repo: pygit2.Repository) -> pygit2.Signature:
+    try:
+        return repo.default_signature
+    except (KeyError, pygit2.GitError):
+        return pygit2.Signature("signoff", "signoff@localhost")
+
+
+def _yaml_quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+class _WorkTreeUpdate:
+    """Writes files into a work tree atomically and remembers how to put them back."""
+
+    def __init__(self, workdir: Path | None) -> None:
+        self.workdir = workdir
+        self.previous: dict[Path, bytes | None] = {}
+        self.made_dirs: list[Path] = []
+        self.paths: list[str] = []
+
+    def write(self, files: Mapping[str, bytes]) -> None:
+        if self.workdir is None:
+            return
+        root = self.workdir.resolve()
+        for path, data in files.items():
+            target = self.workdir / path
+            # A symlinked directory in the work tree must not redirect a write elsewhere.
+            if not target.parent.resolve().is_relative_to(root) and target.parent.exists():
+                raise RegistryError("refusing to write through a symlink", file=target)
+            if target.is_symlink():
+                raise RegistryError("refusing to overwrite a symlink", file=target)
+            self.previous[target] = target.read_bytes() if target.exists() else None
+            self._mkdirs(target.parent)
+            _atomic_write(target, data)
+            self.paths.append(path)
+
+    def _mkdirs(self, directory: Path) -> None:
+        missing = []
+        while not directory.exists():
+            missing.append(directory)
+            directory = directory.parent
+        for d in reversed(missing):
+            d.mkdir()
+            self.made_dirs.append(d)
+
+    def undo(self) -> None:
+        for target, data in self.previous.items():
+            with contextlib.suppress(OSError):
+                if data is None:
+                    target.unlink(missing_ok=True)
+                else:
+                    _atomic_write(target, data)
+        for d in reversed(self.made_dirs):
+            with contextlib.suppress(OSError):
+                d.rmdir()
+
+    def stage(self, repo: pygit2.Repository) -> None:
+        if self.workdir is None or not self.paths:
+            return
+        index = repo.index
+        index.read()
+        for path in self.paths:
+            index.add(path)
+        index.write()
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".signoff-", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
