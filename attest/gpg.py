@@ -77,7 +77,8 @@ def interpret_verify_status(stderr: str) -> SignatureCheck:
         return SignatureCheck(False, None, None,
                               f"signed by key {keyid}, which is not in the registry's keys/")
     if "BADSIG" in kinds:
-        return SignatureCheck(False, None, None, "BAD signature: the file was changed after signing")
+        return SignatureCheck(False, None, None,
+                              "BAD signature: the file was changed after signing")
     if "EXPSIG" in kinds:
         return SignatureCheck(False, None, None, "the signature itself has expired")
     valid = next((f for f in lines if f[0] == "VALIDSIG"), None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import yaml
@@ -35,7 +35,7 @@ _KNOWN_FIELDS = ("signoff", "subject", "verdict", "criteria", "signer", "date", 
 _SUBJECT_FIELDS = ("project", "version", "filename", "sha256", "size")
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     """What the signer concluded about the file."""
 
     APPROVED = "approved"

@@ -19,7 +19,7 @@ class _StrictLoader(yaml.SafeLoader):
     """SafeLoader that refuses anchors, aliases, explicit tags and duplicate keys."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         line = event.start_mark.line + 1
         if isinstance(event, yaml.AliasEvent):
             raise _Refused("YAML aliases (*name) are not allowed", line)

@@ -100,8 +100,10 @@ def parse_attestation_path(path: str) -> AttestationPath | None:
         return None
     project, version, sha256 = parts[-4], parts[-3], parts[-2]
     try:
-        ok = (normalize_project(project) == project and normalize_version(version) == version
-              and normalize_sha256(sha256) == sha256 and normalize_fingerprint(fpr_text) == fpr_text)
+        ok = (normalize_project(project) == project
+              and normalize_version(version) == version
+              and normalize_sha256(sha256) == sha256
+              and normalize_fingerprint(fpr_text) == fpr_text)
     except ValueError:
         return None
     if not ok or "/".join(parts[1:-4]) != shard(project):

@@ -178,7 +178,7 @@ class Registry:
         if not isinstance(tree, pygit2.Tree):
             return found
         for entry in tree:
-            if isinstance(entry, pygit2.Tree):
+            if isinstance(entry, pygit2.Tree) and entry.name:
                 found[entry.name] = _statements_in(entry, f"{directory}/{entry.name}")
         return found
 
@@ -187,7 +187,7 @@ class Registry:
         tree = self._entry(project_dir(project), commit)
         if not isinstance(tree, pygit2.Tree):
             return []
-        return [e.name for e in tree if isinstance(e, pygit2.Tree)]
+        return [e.name for e in tree if isinstance(e, pygit2.Tree) and e.name]
 
     def is_dirty(self) -> bool:
         """True when the work tree has changes that are not committed."""
@@ -253,7 +253,7 @@ class Registry:
 
 
 def _statements_in(tree: pygit2.Tree, directory: str) -> list[StoredAttestation]:
-    blobs = {e.name: e for e in tree if isinstance(e, pygit2.Blob)}
+    blobs = {e.name: e for e in tree if isinstance(e, pygit2.Blob) and e.name}
     found = []
     for name, blob in sorted(blobs.items()):
         if not name.endswith(STATEMENT_SUFFIX) or name.endswith(SIGNATURE_SUFFIX):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class Ownertrust(str, Enum):
+class Ownertrust(StrEnum):
     """How far the policy trusts a key to introduce others (GnuPG's ownertrust)."""
 
     ULTIMATE = "ultimate"
@@ -16,7 +16,7 @@ class Ownertrust(str, Enum):
     UNKNOWN = "unknown"
 
 
-class Validity(str, Enum):
+class Validity(StrEnum):
     """GnuPG's key validity, `u f m q n - e r` in its colon listings."""
 
     ULTIMATE = "ultimate"

@@ -1,0 +1,288 @@
+"""The policy file (`policy/v1`): which registries, whose keys, and what a file needs to pass."""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from attest.errors import InputError
+from attest.model import is_valid_criterion
+from attest.names import normalize_fingerprint
+from attest.strict_yaml import Document, load_mapping
+from trust.criteria import BUILTIN_CRITERIA, CriteriaGraph
+from trust.durations import parse_duration
+from trust.trust_settings import Ownertrust, TrustSettings, Validity
+
+SCHEMA = "policy/v1"
+DEFAULT_POLICY = Path("signoff-policy.yaml")
+MAX_POLICY_BYTES = 1024 * 1024
+_TOP = {"signoff", "registries", "trust", "require", "rules", "criteria"}
+_TRUST = {"roots", "introducers", "marginals-needed", "completes-needed", "max-depth",
+          "min-validity", "min-key-age"}
+_REQUIRE = {"criteria", "signers", "min-age"}
+_REGISTRY = {"path", "maintainers", "since"}
+
+
+class PolicyError(InputError):
+    """The policy file is malformed or asks for something impossible."""
+
+
+@dataclass(frozen=True)
+class RegistrySource:
+    """One registry the policy reads."""
+
+    path: Path
+    """Resolved against the policy file's folder."""
+    maintainers: tuple[str, ...] = ()
+    """When set, every main-line commit after `since` must be signed by one of these keys."""
+    since: str | None = None
+    """The commit from which the maintainers rule applies."""
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What one release file needs in order to pass."""
+
+    criteria: tuple[str, ...]
+    """Every criterion an approval must imply."""
+    signers: int
+    """Distinct counted signers that must approve."""
+    min_age: int = 0
+    """Seconds an approval must have stood on the registry's main line."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """An override of `require` for projects whose names match a pattern."""
+
+    projects: tuple[str, ...]
+    """Shell-style patterns over normalised project names."""
+    require: Requirement
+    """The requirement for matching projects."""
+    index: int
+    """Position in `rules`, for `rules[2]` in explanations."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A deploying organisation's policy."""
+
+    source: Path
+    """The policy file."""
+    registries: tuple[RegistrySource, ...]
+    """Registries whose attestations are read, in order."""
+    trust: TrustSettings
+    """Web-of-trust settings."""
+    require: Requirement
+    """The default requirement."""
+    rules: tuple[Rule, ...] = ()
+    """Overrides; the first match wins."""
+    criteria: CriteriaGraph = field(default_factory=lambda: CriteriaGraph(BUILTIN_CRITERIA))
+    """Built-in and policy-defined criteria."""
+
+    def requirement_for(self, project: str) -> tuple[Requirement, str]:
+        """The requirement for a project and the name of where it came from."""
+        for rule in self.rules:
+            if any(fnmatch.fnmatchcase(project, pattern) for pattern in rule.projects):
+                return rule.require, f"rules[{rule.index}] ({', '.join(rule.projects)})"
+        return self.require, "require"
+
+
+def load_policy(path: Path) -> Policy:
+    """Read and validate a policy file; PolicyError names the file and line."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise PolicyError("policy file not found", file=path,
+                          hint="pass --policy FILE, or create ./signoff-policy.yaml") from None
+    except OSError as e:
+        raise PolicyError(f"cannot read policy: {e.strerror}", file=path) from e
+    doc = load_mapping(data, str(path), max_bytes=MAX_POLICY_BYTES, error=PolicyError)
+    return _PolicyReader(doc, path).policy()
+
+
+class _PolicyReader:
+    def __init__(self, doc: Document, path: Path) -> None:
+        self.doc = doc
+        self.path = path
+
+    def fail(self, message: str, key: str) -> PolicyError:
+        return PolicyError(message, file=self.doc.source, line=self.doc.line_of(key))
+
+    def mapping(self, value: Any, where: str, allowed: set[str], key: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(f"{where} must be a mapping", key)
+        unknown = sorted(set(value) - allowed)
+        if unknown:
+            raise self.fail(f"unknown key {unknown[0]!r} in {where}; known keys: "
+                            f"{', '.join(sorted(allowed))}", key)
+        return value
+
+    def policy(self) -> Policy:
+        data = self.mapping(self.doc.data, "the policy", _TOP, "signoff")
+        if data.get("signoff") != SCHEMA:
+            raise self.fail(f"first key must be `signoff: {SCHEMA}`", "signoff")
+        criteria = self.criteria(data.get("criteria", {}))
+        require_data = self.mapping(data.get("require"), "require", _REQUIRE, "require")
+        base = self.requirement(require_data, None, criteria, "require")
+        return Policy(
+            source=self.path,
+            registries=self.registries(data.get("registries")),
+            trust=self.trust(data.get("trust")),
+            require=base,
+            rules=self.rules(data.get("rules", []), base, criteria),
+            criteria=criteria,
+        )
+
+    def registries(self, value: Any) -> tuple[RegistrySource, ...]:
+        if not isinstance(value, list) or not value:
+            raise self.fail("registries must be a non-empty list of {path: ...}", "registries")
+        found = []
+        for i, item in enumerate(value):
+            where = f"registries[{i}]"
+            entry = self.mapping(item, where, _REGISTRY, "registries")
+            raw_path = entry.get("path")
+            if not isinstance(raw_path, str) or not raw_path:
+                raise self.fail(f"{where}.path must be a path", "registries")
+            maintainers = tuple(self.fingerprints(entry.get("maintainers", []),
+                                                  f"{where}.maintainers", "registries"))
+            since = entry.get("since")
+            if since is not None and not isinstance(since, str):
+                raise self.fail(f"{where}.since must be a commit id", "registries")
+            if since is not None and not maintainers:
+                raise self.fail(f"{where}.since needs maintainers", "registries")
+            found.append(RegistrySource((self.path.parent / raw_path).resolve(), maintainers,
+                                        since))
+        return tuple(found)
+
+    def fingerprints(self, value: Any, where: str, key: str) -> list[str]:
+        if not isinstance(value, list):
+            raise self.fail(f"{where} must be a list of fingerprints", key)
+        found = []
+        for item in value:
+            try:
+                found.append(normalize_fingerprint(item if isinstance(item, str) else ""))
+            except ValueError:
+                raise self.fail(f"{where}: {item!r} is not a 40-hex fingerprint", key) from None
+        return found
+
+    def trust(self, value: Any) -> TrustSettings:
+        data = self.mapping(value, "trust", _TRUST, "trust")
+        roots = self.fingerprints(data.get("roots", []), "trust.roots", "trust")
+        if not roots:
+            # Fail closed: with no root nobody is valid, which is never what was meant.
+            raise self.fail("trust.roots must name at least one key", "trust")
+        introducers_raw = data.get("introducers", {})
+        if not isinstance(introducers_raw, dict):
+            raise self.fail("trust.introducers must map fingerprints to full, marginal or never",
+                            "trust")
+        introducers: dict[str, Ownertrust] = {}
+        for fpr, level in introducers_raw.items():
+            try:
+                norm = normalize_fingerprint(fpr)
+            except ValueError:
+                raise self.fail(f"trust.introducers: {fpr!r} is not a fingerprint",
+                                "trust") from None
+            if level not in ("full", "marginal", "never"):
+                raise self.fail(f"trust.introducers.{fpr}: {level!r} must be full, marginal "
+                                "or never", "trust")
+            introducers[norm] = Ownertrust(level)
+        min_validity = data.get("min-validity", "full")
+        if min_validity not in ("ultimate", "full", "marginal"):
+            raise self.fail("trust.min-validity must be ultimate, full or marginal", "trust")
+        return TrustSettings(
+            roots=frozenset(roots),
+            introducers=introducers,
+            marginals_needed=self.count(data, "marginals-needed", 3, "trust"),
+            completes_needed=self.count(data, "completes-needed", 1, "trust"),
+            max_depth=self.count(data, "max-depth", 5, "trust"),
+            min_validity=Validity(min_validity),
+            min_key_age=self.duration(data.get("min-key-age", "0"), "trust.min-key-age", "trust"),
+        )
+
+    def count(self, data: dict[str, Any], name: str, default: int, key: str) -> int:
+        value = data.get(name, default)
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 255:
+            raise self.fail(f"{key}.{name} must be a whole number from 1 to 255", key)
+        return value
+
+    def duration(self, value: Any, where: str, key: str) -> int:
+        if isinstance(value, int) and not isinstance(value, bool) and value == 0:
+            return 0
+        if not isinstance(value, str):
+            raise self.fail(f"{where} must be a duration like 7d or 12h", key)
+        try:
+            return parse_duration(value)
+        except ValueError as e:
+            raise self.fail(f"{where}: {e}", key) from None
+
+    def criteria(self, value: Any) -> CriteriaGraph:
+        if not isinstance(value, dict):
+            raise self.fail("criteria must map names to {implies: [...]}", "criteria")
+        implies = dict(BUILTIN_CRITERIA)
+        for name, spec in value.items():
+            if not is_valid_criterion(name):
+                raise self.fail(f"criterion name {name!r} must be lower-case, like "
+                                "safe-to-deploy", "criteria")
+            if name in BUILTIN_CRITERIA:
+                raise self.fail(f"criterion {name!r} is built in and cannot be redefined",
+                                "criteria")
+            spec = self.mapping(spec if spec is not None else {}, f"criteria.{name}",
+                                {"implies", "description"}, "criteria")
+            targets = spec.get("implies", [])
+            if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
+                raise self.fail(f"criteria.{name}.implies must be a list of names", "criteria")
+            implies[name] = tuple(targets)
+        for name, targets in implies.items():
+            for target in targets:
+                if target not in implies:
+                    raise self.fail(f"criteria.{name} implies unknown criterion {target!r}",
+                                    "criteria")
+        return CriteriaGraph(implies)
+
+    def requirement(self, data: dict[str, Any], base: Requirement | None,
+                    criteria: CriteriaGraph, key: str) -> Requirement:
+        if "criteria" in data:
+            raw = data["criteria"]
+            names = [raw] if isinstance(raw, str) else raw
+            if not isinstance(names, list) or not names or not all(
+                    isinstance(n, str) for n in names):
+                raise self.fail(f"{key}.criteria must be a criterion or a list of them", key)
+            for name in names:
+                if not criteria.known(name):
+                    raise self.fail(f"{key}.criteria: unknown criterion {name!r}; known: "
+                                    f"{', '.join(sorted(criteria.implies))}", key)
+            required = tuple(names)
+        elif base is not None:
+            required = base.criteria
+        else:
+            raise self.fail(f"{key}.criteria is required (e.g. safe-to-deploy)", key)
+        if "signers" in data:
+            signers = self.count(data, "signers", 1, key)
+        elif base is not None:
+            signers = base.signers
+        else:
+            raise self.fail(f"{key}.signers is required (e.g. 2)", key)
+        min_age = (self.duration(data["min-age"], f"{key}.min-age", key) if "min-age" in data
+                   else base.min_age if base is not None else 0)
+        return Requirement(required, signers, min_age)
+
+    def rules(self, value: Any, base: Requirement, criteria: CriteriaGraph) -> tuple[Rule, ...]:
+        if not isinstance(value, list):
+            raise self.fail("rules must be a list", "rules")
+        found = []
+        for i, item in enumerate(value):
+            where = f"rules[{i}]"
+            entry = self.mapping(item, where, {"projects", "require"}, "rules")
+            patterns = entry.get("projects")
+            if not isinstance(patterns, list) or not patterns or not all(
+                    isinstance(p, str) and p for p in patterns):
+                raise self.fail(f"{where}.projects must be a non-empty list of patterns",
+                                "rules")
+            require = self.mapping(entry.get("require"), f"{where}.require", _REQUIRE, "rules")
+            found.append(Rule(tuple(p.lower().replace("_", "-").replace(".", "-")
+                                    for p in patterns),
+                              self.requirement(require, base, criteria, "rules"), i))
+        return tuple(found)

@@ -1,0 +1,104 @@
+"""The seam between the web of trust and evaluation: does a signer count, and why (not)?"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from attest.names import short_fpr
+from trust.durations import describe_duration
+from trust.trust_settings import Validity
+
+
+class Standing(Protocol):
+    """How the policy's trust settings regard one signing key."""
+
+    @property
+    def fingerprint(self) -> str:
+        """The key."""
+        ...
+
+    @property
+    def validity(self) -> Validity:
+        """Its validity under the policy."""
+        ...
+
+    @property
+    def counted(self) -> bool:
+        """True when its attestations count."""
+        ...
+
+    @property
+    def path(self) -> list[str] | None:
+        """The certification path that made it valid, root first."""
+        ...
+
+    @property
+    def why_not(self) -> str | None:
+        """Why it does not count, in words."""
+        ...
+
+
+class TrustModel(Protocol):
+    """Anything that can say how a signer stands: roots only, or the full web of trust."""
+
+    def standing(self, fpr: str) -> Standing:
+        """The standing of the key with this primary fingerprint."""
+        ...
+
+
+@dataclass(frozen=True)
+class SimpleStanding:
+    """A standing decided without certification paths."""
+
+    fingerprint: str
+    """The key."""
+    validity: Validity
+    """Its validity."""
+    counted: bool
+    """Whether it counts."""
+    path: list[str] | None = None
+    """Root first, when counted."""
+    why_not: str | None = None
+    """Why not, when not counted."""
+
+
+class KeyTooYoung:
+    """Wraps a trust model so that keys newer than `trust.min-key-age` do not count."""
+
+    def __init__(self, inner: TrustModel, key_ages: dict[str, int | None], min_age: int) -> None:
+        self.inner = inner
+        self.key_ages = key_ages
+        self.min_age = min_age
+
+    def standing(self, fpr: str) -> Standing:
+        """The inner standing, withdrawn while the key's file is younger than the minimum."""
+        standing = self.inner.standing(fpr)
+        if not standing.counted or self.min_age <= 0:
+            return standing
+        age = self.key_ages.get(fpr)
+        if age is not None and age >= self.min_age:
+            return standing
+        when = "has no recorded history" if age is None else \
+            f"was added {describe_duration(age)} ago"
+        return SimpleStanding(fpr, standing.validity, False, standing.path,
+                              f"key {short_fpr(fpr)} {when}; trust.min-key-age needs "
+                              f"{describe_duration(self.min_age)}")
+
+
+class RootsOnly:
+    """The foundation's trust model: a signer counts when it is one of the policy's roots."""
+
+    def __init__(self, roots: frozenset[str], known_keys: frozenset[str]) -> None:
+        self.roots = roots
+        self.known_keys = known_keys
+
+    def standing(self, fpr: str) -> Standing:
+        """Ultimate for a root whose key is published, unknown otherwise."""
+        if fpr not in self.known_keys:
+            return SimpleStanding(fpr, Validity.UNKNOWN, False, None,
+                                  f"key {short_fpr(fpr)} is not in the registry's keys/")
+        if fpr in self.roots:
+            return SimpleStanding(fpr, Validity.ULTIMATE, True, [fpr])
+        return SimpleStanding(fpr, Validity.UNKNOWN, False, None,
+                              f"signer {short_fpr(fpr)} is not one of the policy's trust.roots")
