@@ -1,0 +1,228 @@
+"""pip requirements files, in pip's full syntax, as hash-checking mode would read them.
+
+Parser: pip-requirements-parser (aboutcode-org). It vendors pip's own `req_file.py` line handling
+(line continuations, comments, option parsing with optparse, `--hash` repeated or given in several
+options, markers, extras, editables, URL requirements), so a line means here what it means to pip,
+and it is maintained as pip changes. The alternatives were worse: importing `pip._internal` is not
+a supported API and changes between releases; `requirements-parser` does not follow pip's option
+grammar (it misses `--hash` after a continuation, `-c`). Its one weakness is that it follows
+`-r`/`-c` includes without limits (no cycle check, no depth or size cap, missing files surfacing
+as a bare exception), so includes are followed here instead, one file at a time: each file is
+parsed with `include_nested=False`, after it has been checked to be a regular file of at most
+`MAX_INPUT_BYTES`; includes are resolved relative to the including file, up to
+`MAX_INCLUDE_DEPTH`, and a cycle or a missing file is an error naming the including line.
+
+Each requirement becomes a `RequirementEntry` that keeps its file and its physical line span, so
+that `signoff lock` can rewrite the file in place, keeping comments, markers and order. Markers
+are not evaluated: every requirement is checked, whatever platform it is meant for, because a
+lock file is usually shared by several.
+
+Not supported, as errors or problems rather than silently: remote (`http:`) includes, `${VAR}`
+expansion in include paths (pip expands environment variables; an include naming one is reported
+as missing).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pip_requirements_parser as prp
+
+from attest.names import normalize_project, normalize_sha256, normalize_version
+from trust.inputs.interface import (
+    MAX_INCLUDE_DEPTH,
+    DeploymentInput,
+    InputContents,
+    InputFormatError,
+    read_bounded,
+)
+from trust.release import InputProblem, ReleaseFile
+
+# The hash names pip accepts for --hash; anything else is an error to pip as well.
+_PIP_HASH_NAMES = frozenset({"sha256", "sha384", "sha512"})
+
+NOT_PINNED = "is not pinned with == (hash-checking mode needs an exact version)"
+NO_HASH = "has no --hash (hash-checking mode needs the hash of every file it may install)"
+NO_SHA256 = "has no sha256 --hash (attestations name files by sha256)"
+
+
+@dataclass(frozen=True)
+class RequirementEntry:
+    """One requirement line of a requirements file, with where it sits."""
+
+    file: Path
+    """The file it is written in (as reached from the top file, not resolved)."""
+    line: int
+    """First physical line, 1-based."""
+    end_line: int
+    """Last physical line, after `\\` continuations."""
+    text: str
+    """The requirement as written, without its options: `alpha[fast]==1.0; python_version>"3"`."""
+    project: str | None
+    """PEP 503 name, when the requirement names a project."""
+    version: str | None
+    """PEP 440 normalised version, when pinned with == or ===."""
+    sha256: tuple[str, ...]
+    """The sha256 hashes given with --hash, in order."""
+    is_constraint: bool
+    """Read from a `-c` file: it limits versions but installs nothing."""
+    problem: str | None
+    """Why it cannot be checked (unpinned, no hash, a URL), or None."""
+
+    @property
+    def source(self) -> str:
+        """`FILE:LINE` for humans."""
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class RequirementsDocument:
+    """A requirements file and every file it includes, parsed."""
+
+    entries: tuple[RequirementEntry, ...]
+    """Every requirement, includes expanded in place, constraints included."""
+    files: tuple[Path, ...]
+    """Every file read, the top one first."""
+
+
+class RequirementsInput(DeploymentInput):
+    """A pip requirements file (`-r FILE`, or `*.txt`/`*.in` given positionally)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def read(self) -> InputContents:
+        """One release file per sha256 of each pinned requirement; problems for the rest."""
+        return contents_of(parse_requirements(self.path))
+
+
+def contents_of(document: RequirementsDocument) -> InputContents:
+    """The release files and problems a parsed requirements document names."""
+    files: list[ReleaseFile] = []
+    problems: list[InputProblem] = []
+    for entry in document.entries:
+        if entry.is_constraint:
+            continue
+        if entry.problem is not None:
+            problems.append(InputProblem(entry.source, entry.text, entry.problem,
+                                         entry.project, entry.version))
+            continue
+        assert entry.project is not None and entry.version is not None
+        files.extend(ReleaseFile(entry.project, entry.version, digest, source=entry.source)
+                     for digest in entry.sha256)
+    return InputContents(tuple(files), tuple(problems))
+
+
+def parse_requirements(path: Path) -> RequirementsDocument:
+    """Parse `path` and its includes; `InputFormatError` naming the file and line on bad input."""
+    entries: list[RequirementEntry] = []
+    files: list[Path] = []
+    _parse_file(path, is_constraint=False, chain=(), entries=entries, files=files)
+    return RequirementsDocument(tuple(entries), tuple(files))
+
+
+def _parse_file(path: Path, *, is_constraint: bool, chain: tuple[tuple[Path, Path, int], ...],
+                entries: list[RequirementEntry], files: list[Path]) -> None:
+    # `chain` holds (resolved file, file, line) for each include on the way here.
+    data = read_bounded(path, "requirements file")
+    raw_lines = prp.auto_decode(data).splitlines()
+    files.append(path)
+    try:
+        parsed_items = list(prp.RequirementsFile.parse(str(path), include_nested=False))
+    except (prp.PipError, OSError, UnicodeError) as e:
+        raise InputFormatError(f"cannot parse requirements file: {e}", file=path) from e
+    for item in parsed_items:
+        if isinstance(item, prp.CommentRequirementLine):
+            continue
+        line = int(item.line_number)
+        if isinstance(item, prp.InvalidRequirementLine):
+            message = str(item.error_message).strip().splitlines()[0]
+            raise InputFormatError(message, file=path, line=line)
+        if isinstance(item, prp.OptionLine):
+            _follow_includes(path, line, item.options, is_constraint, chain, entries, files)
+            continue
+        entries.append(_entry(path, line, _end_line(raw_lines, line), item, is_constraint))
+
+
+def _follow_includes(path: Path, line: int, options: dict[str, Any], is_constraint: bool,
+                     chain: tuple[tuple[Path, Path, int], ...],
+                     entries: list[RequirementEntry], files: list[Path]) -> None:
+    targets = [(target, is_constraint) for target in options.get("requirements", [])]
+    # Everything reached through a constraints file constrains; it never adds requirements.
+    targets += [(target, True) for target in options.get("constraints", [])]
+    for target, nested_constraint in targets:
+        if prp.SCHEME_RE.search(str(target)):
+            raise InputFormatError(f"remote includes are not followed: {target}",
+                                   file=path, line=line)
+        included = Path(os.path.join(os.path.dirname(path), target))
+        resolved = included.resolve()
+        here = path.resolve()
+        on_the_way = [here] + [resolved_file for resolved_file, _, _ in chain]
+        if resolved in on_the_way:
+            raise InputFormatError(f"include cycle: {target} is already being read", file=path,
+                                   line=line)
+        if len(chain) + 1 > MAX_INCLUDE_DEPTH:
+            raise InputFormatError(f"includes nested deeper than {MAX_INCLUDE_DEPTH}", file=path,
+                                   line=line)
+        if not included.is_file():
+            what = "not a file" if included.exists() else "not found"
+            raise InputFormatError(f"cannot include {target}: {what}", file=path, line=line)
+        _parse_file(included, is_constraint=nested_constraint,
+                    chain=((here, path, line), *chain), entries=entries, files=files)
+
+
+def _end_line(raw_lines: list[str], line: int) -> int:
+    # pip's join_lines: a line ending in a backslash continues, unless it is a comment.
+    end = line
+    while (end <= len(raw_lines) and raw_lines[end - 1].endswith("\\")
+           and not prp.COMMENT_RE.match(raw_lines[end - 1])):
+        end += 1
+    return min(end, len(raw_lines))
+
+
+def _entry(path: Path, line: int, end_line: int, item: Any, is_constraint: bool
+           ) -> RequirementEntry:
+    req = item.req
+    text = str(req) if req is not None else str(item.link.url if item.link else item.line)
+    project = normalize_project(req.name) if req is not None else None
+
+    def entry(version: str | None, sha256: tuple[str, ...], problem: str | None
+              ) -> RequirementEntry:
+        return RequirementEntry(path, line, end_line, text, project, version, sha256,
+                                is_constraint, problem)
+
+    if isinstance(item, prp.EditableRequirement):
+        return entry(None, (), "is an editable requirement: a source tree, not a release file")
+    if item.link is not None:
+        return entry(None, (), "is a URL or path requirement: signoff checks pinned index "
+                               "requirements only")
+    if req is None:
+        return entry(None, (), "names no project")
+    specifiers = list(req.specifier)
+    if len(specifiers) != 1 or specifiers[0].operator not in ("==", "===") \
+            or "*" in specifiers[0].version:
+        return entry(None, (), NOT_PINNED)
+    try:
+        version = normalize_version(specifiers[0].version)
+    except ValueError:
+        return entry(None, (), f"is pinned to {specifiers[0].version!r}, not a PEP 440 version")
+    sha256: list[str] = []
+    other = False
+    for option in item.hash_options:
+        name, sep, digest = str(option).partition(":")
+        if not sep or name not in _PIP_HASH_NAMES:
+            raise InputFormatError(f"bad --hash {option!r}: expected sha256:HEX (pip allows "
+                                   "sha256, sha384, sha512)", file=path, line=line)
+        if name != "sha256":
+            other = True
+            continue
+        try:
+            sha256.append(normalize_sha256(digest))
+        except ValueError as e:
+            raise InputFormatError(f"bad --hash {option!r}: {e}", file=path, line=line) from e
+    if not sha256:
+        return entry(version, (), NO_SHA256 if other else NO_HASH)
+    return entry(version, tuple(dict.fromkeys(sha256)), None)

@@ -1,0 +1,137 @@
+"""uv's lock file, `uv.lock` (lock format version 1).
+
+Every `[[package]]` names its files in `sdist = {...}` and `wheels = [{...}, ...]`, each with a
+`url`, `path` or `filename`, an optional `hash = "sha256:HEX"` and an optional `size`.
+
+Which packages are release files:
+- The project the lock was made for has `source = { editable = "." }` or `{ virtual = "." }`.
+  It is the user's own code, not something downloaded, so it is skipped without a problem.
+  The same holds for workspace members (`editable`/`virtual` under the lock's folder).
+- A package from a registry or a URL names its files with hashes. A file without one is a
+  problem, except a local one: uv records no hash for files it finds through `--find-links` on a
+  local folder, only a path (relative to that folder, itself relative to the lock). Such a file
+  is checked by hashing it, bounded, like a folder input.
+- `git`, `directory` and `path` packages without files are source trees: problems.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from attest.names import normalize_project, normalize_sha256, normalize_version
+from trust.inputs.files import (
+    filename_from_location,
+    local_path_of,
+    local_release_file,
+    parse_release_filename,
+)
+from trust.inputs.interface import (
+    DeploymentInput,
+    Fields,
+    InputContents,
+    read_toml,
+)
+from trust.release import InputProblem, ReleaseFile
+
+_LOCAL_PROJECT_SOURCES = ("editable", "virtual")
+
+
+class UvLockInput(DeploymentInput):
+    """A `uv.lock`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def read(self) -> InputContents:
+        """One release file per sdist and wheel; the user's own project is skipped."""
+        document = read_toml(self.path, "uv lock file")
+        fields = Fields(self.path)
+        version = document.get("version")
+        if version != 1:
+            raise fields.fail("version", f"lock format {version!r} is not supported (1 is)")
+        files: list[ReleaseFile] = []
+        problems: list[InputProblem] = []
+        for index, raw in enumerate(fields.array(document.get("package", []), "package")):
+            where = f"package[{index}]"
+            self._package(fields, fields.table(raw, where), where, files, problems)
+        return InputContents(tuple(files), tuple(problems))
+
+    def _package(self, fields: Fields, package: dict[str, Any], where: str,
+                 files: list[ReleaseFile], problems: list[InputProblem]) -> None:
+        name = fields.string(package.get("name"), f"{where}.name")
+        raw_version = fields.optional_string(package, "version", where)
+        try:
+            project = normalize_project(name)
+            version = None if raw_version is None else normalize_version(raw_version)
+        except ValueError as e:
+            raise fields.fail(where, str(e)) from e
+        requirement = name if raw_version is None else f"{name}=={raw_version}"
+        source_table = fields.table(package.get("source", {}), f"{where}.source")
+        kind = next(iter(source_table), None)
+        if kind in _LOCAL_PROJECT_SOURCES and self._inside_lock_folder(
+                fields.string(source_table[kind], f"{where}.source.{kind}")):
+            return
+        base = self._file_base(fields, source_table, where)
+        artifacts: list[tuple[str, dict[str, Any]]] = []
+        if "sdist" in package:
+            artifacts.append((f"{where}.sdist", fields.table(package["sdist"], f"{where}.sdist")))
+        for i, wheel in enumerate(fields.array(package.get("wheels", []), f"{where}.wheels")):
+            artifacts.append((f"{where}.wheels[{i}]", fields.table(wheel, f"{where}.wheels[{i}]")))
+        if not artifacts:
+            what = f"a {kind} source" if kind else "no source"
+            problems.append(InputProblem(f"{self.path}: {where} ({requirement})", requirement,
+                                         f"names no release file ({what})", project, version))
+            return
+        for artifact_where, artifact in artifacts:
+            found = self._artifact(fields, artifact, artifact_where, project, version, base)
+            if isinstance(found, ReleaseFile):
+                files.append(found)
+            else:
+                problems.append(found)
+
+    def _inside_lock_folder(self, location: str) -> bool:
+        folder = self.path.parent.resolve()
+        target = (folder / location).resolve()
+        return target == folder or folder in target.parents
+
+    def _file_base(self, fields: Fields, source: dict[str, Any], where: str) -> Path:
+        # Relative file paths are relative to a local registry folder, itself relative to the lock.
+        registry = source.get("registry")
+        folder = self.path.parent
+        if isinstance(registry, str) and "://" not in registry:
+            return folder / fields.string(registry, f"{where}.source.registry")
+        return folder
+
+    def _artifact(self, fields: Fields, artifact: dict[str, Any], where: str, project: str,
+                  version: str | None, base: Path) -> ReleaseFile | InputProblem:
+        url = fields.optional_string(artifact, "url", where)
+        path = fields.optional_string(artifact, "path", where)
+        filename = fields.optional_string(artifact, "filename", where)
+        location = url or path or filename
+        if location is None:
+            raise fields.fail(where, "has neither `url`, `path` nor `filename`")
+        filename = filename or filename_from_location(location)
+        source = f"{self.path}: {where} ({filename})"
+        if version is None:
+            try:
+                _, version = parse_release_filename(filename)
+            except ValueError:
+                return InputProblem(source, filename, "has no version, and its file name gives "
+                                    "none", project)
+        size = fields.optional_size(artifact, "size", where)
+        raw_hash = fields.optional_string(artifact, "hash", where)
+        if raw_hash is not None:
+            algorithm, _, digest = raw_hash.partition(":")
+            if algorithm == "sha256":
+                try:
+                    sha256 = normalize_sha256(digest)
+                except ValueError as e:
+                    raise fields.fail(f"{where}.hash", str(e)) from e
+                return ReleaseFile(project, version, sha256, filename=filename, size=size,
+                                   source=source)
+        local = (base / path) if path is not None else (local_path_of(url) if url else None)
+        if local is not None:
+            return local_release_file(local, source)
+        return InputProblem(source, filename, "has no sha256 hash (attestations name files by "
+                            "sha256)", project, version)
