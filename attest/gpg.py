@@ -243,3 +243,39 @@ def temporary_keyring(keys: Mapping[str, bytes]) -> Iterator[Keyring]:
         yield ring
     finally:
         ring.close()
+
+
+def new_home(parent: Path | None = None) -> Path:
+    """A fresh, private GNUPGHOME (short path, for gpg-agent's socket name limit)."""
+    home = Path(tempfile.mkdtemp(prefix="so-", dir=str(parent) if parent else _short_tmp()))
+    os.chmod(home, 0o700)
+    return home
+
+
+def _run_gpg(home: Path, *args: str) -> str:
+    proc = subprocess.run([gpg_binary(), "--homedir", str(home), "--batch", "--yes",
+                           "--pinentry-mode", "loopback", "--passphrase", "", *args],
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise GpgError(f"gpg {args[0]} failed: {proc.stderr.strip()}")
+    return proc.stdout
+
+
+def generate_key(home: Path, user_id: str) -> str:
+    """Make a passphrase-less ed25519 signing key (demo and tests); its fingerprint."""
+    _run_gpg(home, "--quick-gen-key", user_id, "ed25519", "sign", "never")
+    listing = _run_gpg(home, "--with-colons", "--list-secret-keys", "=" + user_id)
+    fprs = [line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr:")]
+    if not fprs:
+        raise GpgError(f"gpg made no key for {user_id!r}")
+    return normalize_fingerprint(fprs[0])
+
+
+def certify_key(home: Path, signer: str, target: str) -> None:
+    """Have `signer` certify every user ID of `target` with an exportable signature."""
+    _run_gpg(home, "--default-key", signer, "--quick-sign-key", target)
+
+
+def kill_agent(home: Path) -> None:
+    """Stop a GNUPGHOME's agent so that the folder can be removed."""
+    _kill_agent(home)

@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pygit2
 
-from attest.model import Attestation
-from attest.names import short_fpr
 from registry.errors import RegistryError
 from registry.layout import (
     KEYS_DIR,
@@ -24,7 +22,6 @@ from registry.layout import (
     key_path,
     parse_key_path,
     project_dir,
-    statement_path,
     version_dir,
 )
 from registry.treeedit import tree_with
@@ -205,17 +202,6 @@ class Registry:
             return None
         verb = "Update" if self.read_file(path) is not None else "Add"
         return self.commit_files({path: armored}, f"{verb} key {fpr}")
-
-    def write_attestation(self, attestation: Attestation, statement: bytes, signature: bytes
-                          ) -> pygit2.Oid:
-        """Commit one signed statement and its signature at the path its subject names."""
-        s = attestation.subject
-        path = statement_path(s.project, s.version, s.sha256, attestation.signer)
-        message = (f"{attestation.verdict.value.capitalize()} {s.project} {s.version}: "
-                   f"{s.filename}\n\nsha256 {s.sha256}, {s.size} bytes\n"
-                   f"criteria: {', '.join(attestation.criteria) or '(none)'}\n"
-                   f"signer: {attestation.signer} ({short_fpr(attestation.signer)})\n")
-        return self.commit_files({path: statement, path + ".asc": signature}, message)
 
     def commit_files(self, files: Mapping[str, bytes], message: str) -> pygit2.Oid:
         """Commit `files` on the current branch, all or nothing, and update the work tree.

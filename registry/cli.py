@@ -1,0 +1,106 @@
+"""`signoff registry ...` and `signoff attest`: thin commands over registry/ and attest/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from attest.errors import InputError
+from attest.gpg import UserGnuPG
+from attest.model import Verdict
+from attest.names import normalize_fingerprint
+from registry.errors import RegistryError
+from registry.layout import REGISTRY_FILE
+from registry.repo import Registry
+from registry.vouch import subject_for_file, subject_for_hash, vouch
+
+app = typer.Typer(help="Create and maintain a registry of attestations.", no_args_is_help=True)
+
+RegistryOption = Annotated[Path | None, typer.Option(
+    "--registry", help="Registry checkout (default: the current directory, if it holds "
+    "registry.yaml).")]
+GnupgOption = Annotated[Path | None, typer.Option(
+    "--gnupghome", help="Your GnuPG home (default: $GNUPGHOME, else ~/.gnupg).")]
+
+
+def open_registry(path: Path | None) -> Registry:
+    """The registry at `path`, or in the current directory when it holds registry.yaml."""
+    if path is None:
+        if not Path(REGISTRY_FILE).is_file():
+            raise RegistryError("no --registry given and the current directory holds no "
+                                f"{REGISTRY_FILE}", hint="pass --registry PATH")
+        path = Path(".")
+    return Registry.open(path)
+
+
+def _template_files() -> dict[str, bytes]:
+    try:
+        from registry.templates import template_files
+    except ImportError:
+        return {}
+    files: dict[str, bytes] = template_files()
+    return files
+
+
+@app.command("init")
+def init(path: Path, name: Annotated[str | None, typer.Option(
+        help="Registry name (default: the folder's name).")] = None) -> None:
+    """Create a new registry: a git repository with registry.yaml and templates."""
+    registry = Registry.init(path, name or path.resolve().name, _template_files())
+    typer.echo(f"created registry {path} at {registry.head_commit().id}")
+
+
+@app.command("add-key")
+def add_key(fpr: str, registry: RegistryOption = None, gnupghome: GnupgOption = None) -> None:
+    """Export a public key from your GnuPG into keys/<FPR>.asc and commit it."""
+    try:
+        fingerprint = normalize_fingerprint(fpr)
+    except ValueError as e:
+        raise InputError(str(e)) from e
+    reg = open_registry(registry)
+    commit = reg.add_key(fingerprint, UserGnuPG(gnupghome).export_public_key(fingerprint))
+    if commit is None:
+        typer.echo(f"keys/{fingerprint}.asc is already up to date")
+    else:
+        typer.echo(f"committed keys/{fingerprint}.asc as {commit}")
+
+
+def attest_command(
+    files: Annotated[list[Path] | None, typer.Argument(help="Release files to vouch for.")] = None,
+    criteria: Annotated[str, typer.Option(
+        help="Comma-separated criteria: certified (approve) or violated (--reject).")] = "",
+    reject: Annotated[bool, typer.Option("--reject", help="Reject instead of approve.")] = False,
+    comment: Annotated[str | None, typer.Option(help="Free text kept in the statement.")] = None,
+    key: Annotated[str | None, typer.Option(help="Signing key (default: gpg's).")] = None,
+    project: Annotated[str | None, typer.Option(help="Project, when the name misleads.")] = None,
+    version: Annotated[str | None, typer.Option(help="Version, when the name misleads.")] = None,
+    sha256: Annotated[str | None, typer.Option(help="Vouch by hash, without the file.")] = None,
+    size: Annotated[int | None, typer.Option(help="Size in bytes, with --sha256.")] = None,
+    filename: Annotated[str | None, typer.Option(help="File name, with --sha256.")] = None,
+    registry: RegistryOption = None,
+    gnupghome: GnupgOption = None,
+) -> None:
+    """Sign an attestation about release files and commit it to the registry."""
+    by_hash = sha256 is not None or size is not None or filename is not None
+    if by_hash and files:
+        raise InputError("give either FILE... or --sha256/--size/--filename, not both")
+    if by_hash:
+        if sha256 is None or size is None or filename is None:
+            raise InputError("--sha256 needs --size and --filename too")
+        subjects = [subject_for_hash(filename, sha256, size, project, version)]
+    elif files:
+        subjects = [subject_for_file(f, project, version) for f in files]
+    else:
+        raise InputError("nothing to attest: give FILE... or --sha256 --size --filename")
+    names = tuple(c.strip() for c in criteria.split(",") if c.strip())
+    reg = open_registry(registry)
+    user = UserGnuPG(gnupghome)
+    for subject in subjects:
+        done = vouch(reg, user, subject, verdict=Verdict.REJECTED if reject else Verdict.APPROVED,
+                     criteria=names, comment=comment, key=key)
+        typer.echo(f"{done.attestation.verdict.value} {subject.filename} "
+                   f"({subject.sha256[:12]}…) as {done.attestation.signer}: committed "
+                   f"{done.path} in {done.commit[:12]}"
+                   + (" with your public key" if done.added_key else ""))

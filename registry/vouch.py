@@ -1,0 +1,107 @@
+"""Vouching: build an attestation, sign it with the user's key, commit it to the registry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pygit2
+
+from attest.errors import GpgError, InputError
+from attest.gpg import UserGnuPG, temporary_keyring
+from attest.hashing import hash_file
+from attest.model import (
+    Attestation,
+    Subject,
+    Verdict,
+    dump_attestation,
+    is_valid_criterion,
+    load_attestation,
+    release_name_and_version,
+)
+from attest.names import normalize_project, normalize_sha256, normalize_version
+from registry.layout import key_path, statement_path
+from registry.repo import Registry
+
+
+@dataclass(frozen=True)
+class Vouched:
+    """What one `attest` wrote."""
+
+    path: str
+    """Path of the statement in the registry."""
+    commit: str
+    """The commit that added it."""
+    attestation: Attestation
+    """The signed statement."""
+    added_key: bool
+    """True when the signer's public key was committed alongside."""
+
+
+def subject_for_file(path: Path, project: str | None = None, version: str | None = None
+                     ) -> Subject:
+    """Hash a local release file and name it."""
+    if not path.is_file():
+        raise InputError("not a file", file=path)
+    digest = hash_file(path)
+    return subject_for_hash(path.name, digest.sha256, digest.size, project, version)
+
+
+def subject_for_hash(filename: str, sha256: str, size: int, project: str | None = None,
+                     version: str | None = None) -> Subject:
+    """Name a file known only by its hash and size, as an index lists it."""
+    try:
+        file_project, file_version = release_name_and_version(filename)
+        sha = normalize_sha256(sha256)
+        norm_project = normalize_project(project or file_project)
+        norm_version = normalize_version(version or file_version)
+    except ValueError as e:
+        raise InputError(str(e), file=filename) from e
+    if size < 0:
+        raise InputError("size must not be negative", file=filename)
+    if (normalize_project(file_project), normalize_version(file_version)) != (
+            norm_project, norm_version):
+        raise InputError(f"the file name says {file_project} {file_version}, not "
+                         f"{norm_project} {norm_version}", file=filename)
+    return Subject(norm_project, norm_version, filename, sha, size)
+
+
+def vouch(registry: Registry, user: UserGnuPG, subject: Subject, *, verdict: Verdict,
+          criteria: tuple[str, ...], comment: str | None = None, key: str | None = None,
+          now: datetime | None = None) -> Vouched:
+    """Sign and commit one attestation; the signer's key is committed too when missing."""
+    for name in criteria:
+        if not is_valid_criterion(name):
+            raise InputError(f"criterion {name!r} must be a lower-case name like safe-to-deploy")
+    if verdict is Verdict.APPROVED and not criteria:
+        raise InputError("an approval needs --criteria (e.g. safe-to-deploy)")
+    fpr = user.signing_key(key)
+    draft = Attestation(subject, verdict, criteria, fpr,
+                        (now or datetime.now(tz=UTC)).replace(microsecond=0), comment=comment)
+    statement = dump_attestation(draft)
+    attestation = load_attestation(statement, "new attestation")  # what readers will see
+    signature = user.sign_detached(statement, fpr)
+    public_key = user.export_public_key(fpr)
+    with temporary_keyring({"your key": public_key}) as ring:
+        result = ring.verify_detached(statement, signature)
+    if not result.good or result.primary_fpr != fpr:
+        raise GpgError(f"the new signature does not verify with {fpr}: {result.problem}")
+    path = statement_path(subject.project, subject.version, subject.sha256, fpr)
+    files = {path: statement, path + ".asc": signature}
+    added_key = registry.read_file(key_path(fpr)) is None
+    if added_key:
+        files[key_path(fpr)] = public_key
+    commit: pygit2.Oid = registry.commit_files(files, _message(attestation, added_key))
+    return Vouched(path, str(commit), attestation, added_key)
+
+
+def _message(att: Attestation, added_key: bool) -> str:
+    s = att.subject
+    lines = [f"{att.verdict.value.capitalize()} {s.project} {s.version}: {s.filename}", "",
+             f"sha256 {s.sha256}, {s.size} bytes",
+             f"criteria: {', '.join(att.criteria) or '(none)'}",
+             f"signer: {att.signer}"]
+    if added_key:
+        lines.append(f"adds key {att.signer}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,173 @@
+"""The `signoff` command: its root app, `check` and `demo`, and the sub-apps mounted on it.
+
+Commands parse arguments, call the core, render the result and map errors to exit codes:
+0 all passed, 1 something fell short of the policy, 2 bad input, policy, registry or
+environment.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from attest.errors import InputError, SignoffError
+from registry.cli import app as registry_app
+from registry.cli import attest_command
+from trust.check import CheckReport, CheckSession
+from trust.demo import build_demo
+from trust.formats.interface import ReportFormat
+from trust.formats.json_report import JsonReport
+from trust.formats.table import TableReport
+from trust.inputs.interface import DeploymentInput, detect_input
+from trust.policy import DEFAULT_POLICY, Policy, load_policy
+from trust.release import InputProblem, ReleaseFile
+
+app = typer.Typer(help="Share the work of vetting Python release files.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+app.add_typer(registry_app, name="registry")
+app.command("attest")(attest_command)
+
+
+class OutputFormat(StrEnum):
+    """How `check` prints its report."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+PolicyOption = Annotated[Path, typer.Option(
+    "--policy", help="Policy file; registries in it are relative to it.")]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="text or json.")]
+
+
+def stderr_console() -> Console:
+    """Where warnings and progress go; never stdout."""
+    return Console(stderr=True, highlight=False)
+
+
+def gather_inputs(paths: Sequence[Path], requirements: Sequence[Path],
+                  pylock: Sequence[Path] = (), pip_report: Sequence[Path] = (),
+                  uv_lock: Sequence[Path] = ()) -> tuple[list[ReleaseFile], list[InputProblem]]:
+    """Read every deployment input named on the command line."""
+    from trust.inputs.pip_report import PipReportInput
+    from trust.inputs.pylock import PylockInput
+    from trust.inputs.requirements import RequirementsInput
+    from trust.inputs.uv_lock import UvLockInput
+
+    inputs: list[DeploymentInput] = [detect_input(p) for p in paths]
+    inputs += [RequirementsInput(p) for p in requirements]
+    inputs += [PylockInput(p) for p in pylock]
+    inputs += [PipReportInput(p) for p in pip_report]
+    inputs += [UvLockInput(p) for p in uv_lock]
+    if not inputs:
+        raise InputError("nothing to check: give release files, folders, or -r requirements.txt")
+    files: list[ReleaseFile] = []
+    problems: list[InputProblem] = []
+    for item in inputs:
+        contents = item.read()
+        files.extend(contents.files)
+        problems.extend(contents.problems)
+    return files, problems
+
+
+@contextmanager
+def progress_bar(total: int, label: str) -> Iterator[Callable[[], None] | None]:
+    """A progress bar on stderr when it is a terminal; otherwise nothing."""
+    if not sys.stderr.isatty() or total == 0:
+        yield None
+        return
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
+                  console=stderr_console(), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda: bar.advance(task)
+
+
+def run_check(policy: Policy, files: list[ReleaseFile], problems: list[InputProblem]
+              ) -> CheckReport:
+    """Open the policy's registries and judge the files, with progress on a terminal."""
+    session = CheckSession.open(policy)
+    try:
+        with progress_bar(len(files), "verifying signatures") as tick:
+            return session.check(files, problems, tick)
+    finally:
+        session.close()
+
+
+def render(report: CheckReport, output: OutputFormat) -> str:
+    """The report in the chosen format."""
+    fmt: ReportFormat = JsonReport() if output is OutputFormat.JSON else TableReport(
+        color=sys.stdout.isatty())
+    return fmt.render(report)
+
+
+@app.command("check")
+def check(
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Release files, folders, requirements (*.txt, *.in), pylock.toml, uv.lock or "
+        "pip reports (*.json).")] = None,
+    requirement: Annotated[list[Path] | None, typer.Option(
+        "-r", "--requirement", help="A requirements file with --hash pins.")] = None,
+    pylock: Annotated[list[Path] | None, typer.Option(help="A PEP 751 pylock.toml.")] = None,
+    pip_report: Annotated[list[Path] | None, typer.Option(
+        help="JSON from pip install --dry-run --report.")] = None,
+    uv_lock: Annotated[list[Path] | None, typer.Option(help="A uv.lock.")] = None,
+    policy: PolicyOption = DEFAULT_POLICY,
+    output: FormatOption = OutputFormat.TEXT,
+) -> None:
+    """Check release files against the policy: exit 0 if all pass, 1 if any falls short."""
+    loaded = load_policy(policy)
+    files, problems = gather_inputs(paths or [], requirement or [], pylock or [],
+                                    pip_report or [], uv_lock or [])
+    report = run_check(loaded, files, problems)
+    for warning in report.warnings:
+        stderr_console().print(f"warning: {warning}", markup=False)
+    sys.stdout.write(render(report, output))
+    raise typer.Exit(0 if report.passed else 1)
+
+
+@app.command("demo")
+def demo(folder: Annotated[Path, typer.Option("--dir", help="Where to build the demo.")]
+         = Path("signoff-demo")) -> None:
+    """Build a throwaway registry, keys, files and policy, then check them."""
+    err = stderr_console()
+    err.print(f"building the demo in {folder}/ (real gpg keys, real git, real wheels)…")
+    built = build_demo(folder)
+    names = {fpr: name for name, fpr in built.keys.items()}
+    for name, fpr in built.keys.items():
+        typer.echo(f"  key {name:<14} {fpr}")
+    typer.echo(f"\n$ signoff check {built.dist} --policy {built.policy}\n")
+    policy = load_policy(built.policy)
+    files, problems = gather_inputs([built.dist], [])
+    report = run_check(policy, files, problems)
+    text = render(report, OutputFormat.TEXT)
+    for fpr, name in names.items():
+        text = text.replace(fpr[-16:], f"{fpr[-16:]} ({name})")
+    typer.echo(text)
+    typer.echo(f"The check exits {0 if report.passed else 1}: some files pass and some do not, "
+               "as intended.\nExplore it:\n"
+               f"  git -C {built.registry} log --stat\n"
+               f"  signoff check -r {built.requirements} --policy {built.policy} --format json\n"
+               f"  GNUPGHOME={built.gnupghome} signoff attest --registry {built.registry} "
+               f"--key {built.keys['bob']} --criteria safe-to-deploy "
+               f"{built.dist}/tinyhttp-1.0.0.tar.gz")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: run the app, turning every SignoffError into its diagnostics and exit 2."""
+    try:
+        app(args=list(argv) if argv is not None else None, standalone_mode=True)
+    except SignoffError as e:
+        stderr_console().print(f"error: {e.diagnostics()}", markup=False)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()
