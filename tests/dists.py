@@ -1,121 +1,24 @@
-"""Build small, real wheels and sdists into a folder, offline, for the real packaging tools to use.
+"""The standard set of small, real release files, and running the real packaging tools on it.
 
-Wheels are complete enough for pip and uv to install (METADATA, WHEEL, RECORD with hashes). Sdists
-are valid archives (PKG-INFO, pyproject.toml) meant to be hashed and listed, not built: no build
-backend is available offline, so the standard set always has a wheel beside each sdist and the
-resolvers pick the wheel. Archive timestamps are fixed so a file's sha256 is the same on every run.
+Wheels and sdists come from `trust.sample_dists` (complete wheels pip and uv install; sdists to
+hash and list, not to build: no build backend is available offline, so the standard set has a
+wheel beside each sdist and the resolvers pick the wheel). The tools run offline, with every
+machine-wide pip and uv setting cleared, against `--find-links` on the folder or a `file:` simple
+index written here.
 """
 
 from __future__ import annotations
 
-import base64
-import gzip
-import hashlib
-import io
-import tarfile
-import zipfile
+import os
+import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-# 1980-01-01, the earliest time a zip entry can hold.
-_EPOCH = (1980, 1, 1, 0, 0, 0)
-_EPOCH_SECONDS = 315532800
-
-
-@dataclass(frozen=True)
-class Dist:
-    """One release file written by this helper."""
-
-    project: str
-    """PEP 503 normalised project name."""
-    version: str
-    """Version as written in the file name."""
-    path: Path
-    """Where the file was written."""
-    sha256: str
-    """Lower-case hex digest of the file."""
-    size: int
-    """Size of the file in bytes."""
-
-    @property
-    def filename(self) -> str:
-        """The file's name."""
-        return self.path.name
-
-
-def _digest(path: Path) -> tuple[str, int]:
-    data = path.read_bytes()
-    return hashlib.sha256(data).hexdigest(), len(data)
-
-
-def _metadata(name: str, version: str, requires: Sequence[str],
-              extras: dict[str, Sequence[str]]) -> str:
-    lines = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}",
-             f"Summary: test project {name}"]
-    lines += [f"Requires-Dist: {req}" for req in requires]
-    for extra, reqs in extras.items():
-        lines.append(f"Provides-Extra: {extra}")
-        lines += [f'Requires-Dist: {req} ; extra == "{extra}"' for req in reqs]
-    return "\n".join(lines) + "\n\n"
-
-
-def _record_line(arcname: str, data: bytes) -> str:
-    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-    return f"{arcname},sha256={digest},{len(data)}"
-
-
-def build_wheel(folder: Path, name: str, version: str, requires: Sequence[str] = (),
-                extras: dict[str, Sequence[str]] | None = None) -> Dist:
-    """Write `{name}-{version}-py3-none-any.whl` into `folder`: a pure-Python wheel pip installs."""
-    stem = str(canonicalize_name(name)).replace("-", "_")
-    dist_info = f"{stem}-{version}.dist-info"
-    files: dict[str, bytes] = {
-        f"{stem}/__init__.py": f'"""{name} {version}"""\nVERSION = "{version}"\n'.encode(),
-        f"{dist_info}/METADATA": _metadata(name, version, requires, extras or {}).encode(),
-        f"{dist_info}/WHEEL": (b"Wheel-Version: 1.0\nGenerator: signoff-tests\n"
-                               b"Root-Is-Purelib: true\nTag: py3-none-any\n"),
-    }
-    record = [_record_line(arc, data) for arc, data in files.items()]
-    record.append(f"{dist_info}/RECORD,,")
-    files[f"{dist_info}/RECORD"] = ("\n".join(record) + "\n").encode()
-    path = folder / f"{stem}-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for arcname, data in files.items():
-            zf.writestr(zipfile.ZipInfo(arcname, date_time=_EPOCH), data)
-    sha256, size = _digest(path)
-    return Dist(str(canonicalize_name(name)), version, path, sha256, size)
-
-
-def build_sdist(folder: Path, name: str, version: str, requires: Sequence[str] = ()) -> Dist:
-    """Write `{name}-{version}.tar.gz` (PEP 625 name) into `folder`: PKG-INFO and pyproject.toml."""
-    stem = str(canonicalize_name(name)).replace("-", "_")
-    root = f"{stem}-{version}"
-    deps = ", ".join(f'"{req}"' for req in requires)
-    files = {
-        f"{root}/PKG-INFO": _metadata(name, version, requires, {}).encode(),
-        f"{root}/pyproject.toml": (
-            '[build-system]\nrequires = ["setuptools>=68"]\n'
-            'build-backend = "setuptools.build_meta"\n\n'
-            f'[project]\nname = "{name}"\nversion = "{version}"\ndependencies = [{deps}]\n'
-        ).encode(),
-        f"{root}/{stem}/__init__.py": f'VERSION = "{version}"\n'.encode(),
-    }
-    path = folder / f"{root}.tar.gz"
-    raw = io.BytesIO()
-    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tf:
-        for arcname, data in files.items():
-            info = tarfile.TarInfo(arcname)
-            info.size = len(data)
-            info.mtime = _EPOCH_SECONDS
-            info.mode = 0o644
-            tf.addfile(info, io.BytesIO(data))
-    # gzip with a fixed mtime so the digest does not change from run to run.
-    path.write_bytes(gzip.compress(raw.getvalue(), mtime=0))
-    sha256, size = _digest(path)
-    return Dist(str(canonicalize_name(name)), version, path, sha256, size)
+from trust.sample_dists import Dist, build_sdist, build_wheel
 
 
 @dataclass(frozen=True)
@@ -162,3 +65,64 @@ def build_standard_set(folder: Path) -> DistSet:
         build_wheel(folder, "Zeta_Pkg", "3.0"),
     ]
     return DistSet(folder, {d.filename: d for d in made})
+
+
+def write_simple_index(dists: DistSet, folder: Path) -> Path:
+    """Write a PEP 503 simple index of `dists` with `file:` links carrying `#sha256=` fragments.
+
+    uv records hashes in `uv.lock` for files from an index like this, as it does for PyPI; for
+    files found through `--find-links` on a local folder it records only their paths.
+    """
+    by_project: dict[str, list[Dist]] = {}
+    for dist in dists.dists.values():
+        by_project.setdefault(dist.project, []).append(dist)
+    for project, files in by_project.items():
+        links = "".join(
+            f'<a href="{d.path.resolve().as_uri()}#sha256={d.sha256}">{d.filename}</a>\n'
+            for d in sorted(files, key=lambda d: d.filename))
+        (folder / project).mkdir(parents=True, exist_ok=True)
+        (folder / project / "index.html").write_text(
+            f"<!DOCTYPE html>\n<html><body>\n{links}</body></html>\n")
+    return folder
+
+
+def tool_env(cache: Path) -> dict[str, str]:
+    """The environment for running pip, pip-tools and uv offline, ignoring machine configuration."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
+    env.update({
+        "PIP_CONFIG_FILE": os.devnull,  # no pip.conf: its find-links and indexes are not ours
+        "PIP_NO_INPUT": "1",
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "PIP_NO_CACHE_DIR": "1",
+        "UV_NO_CONFIG": "1",
+        "UV_OFFLINE": "1",
+        "UV_CACHE_DIR": str(cache),
+        "UV_PYTHON": sys.executable,
+        "UV_PYTHON_DOWNLOADS": "never",
+    })
+    return env
+
+
+def venv_tool(name: str) -> str:
+    """A console script installed beside the running interpreter (pip-compile, uv)."""
+    path = Path(sys.executable).parent / name
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: install the test extras (pip install -e .[test])")
+    return str(path)
+
+
+def run_tool(args: Sequence[str], cwd: Path, cache: Path) -> subprocess.CompletedProcess[str]:
+    """Run a packaging tool offline in `cwd`; AssertionError with its output when it fails."""
+    done = subprocess.run(list(args), cwd=cwd, env=tool_env(cache), capture_output=True,
+                          text=True, timeout=300, check=False)
+    if done.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} exited {done.returncode}\n"
+                             f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}")
+    return done
+
+
+def pip_has_lock() -> bool:
+    """Whether the pip beside the running interpreter has the `pip lock` command (pip >= 25.1)."""
+    done = subprocess.run([sys.executable, "-m", "pip", "lock", "--help"], capture_output=True,
+                          text=True, check=False, env=tool_env(Path(os.devnull)))
+    return done.returncode == 0

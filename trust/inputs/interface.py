@@ -58,10 +58,11 @@ class DeploymentInput(ABC):
 def read_bounded(path: Path, what: str) -> bytes:
     """The bytes of a regular file of at most `MAX_INPUT_BYTES`; `InputFormatError` otherwise."""
     try:
-        with path.open("rb") as f:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as f:
             # fstat on the open file, so the check and the read see the same file.
-            st = os.fstat(f.fileno())
-            if not stat.S_ISREG(st.st_mode):
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
                 raise InputFormatError(f"{what} is not a regular file", file=path)
             data = f.read(MAX_INPUT_BYTES + 1)
     except FileNotFoundError as e:

@@ -60,7 +60,9 @@ class RequirementEntry:
     end_line: int
     """Last physical line, after `\\` continuations."""
     text: str
-    """The requirement as written, without its options: `alpha[fast]==1.0; python_version>"3"`."""
+    """The requirement without its options: `alpha[fast]==1.0; python_version > "3"`."""
+    marker: str | None
+    """Its environment marker, not evaluated: every requirement is checked."""
     project: str | None
     """PEP 503 name, when the requirement names a project."""
     version: str | None
@@ -139,7 +141,9 @@ def _parse_file(path: Path, *, is_constraint: bool, chain: tuple[tuple[Path, Pat
             continue
         line = int(item.line_number)
         if isinstance(item, prp.InvalidRequirementLine):
-            message = str(item.error_message).strip().splitlines()[0]
+            # The parser's messages carry its program name and an empty field; drop both.
+            message = (str(item.error_message).strip().splitlines() or ["invalid line"])[0]
+            message = message.replace("pip_requirements_parser: error: ", "").replace(": : ", ": ")
             raise InputFormatError(message, file=path, line=line)
         if isinstance(item, prp.OptionLine):
             _follow_includes(path, line, item.options, is_constraint, chain, entries, files)
@@ -186,12 +190,15 @@ def _end_line(raw_lines: list[str], line: int) -> int:
 def _entry(path: Path, line: int, end_line: int, item: Any, is_constraint: bool
            ) -> RequirementEntry:
     req = item.req
+    marker = str(item.marker) if item.marker is not None else None
     text = str(req) if req is not None else str(item.link.url if item.link else item.line)
+    if marker is not None and "; " not in text:
+        text = f"{text}; {marker}"
     project = normalize_project(req.name) if req is not None else None
 
     def entry(version: str | None, sha256: tuple[str, ...], problem: str | None
               ) -> RequirementEntry:
-        return RequirementEntry(path, line, end_line, text, project, version, sha256,
+        return RequirementEntry(path, line, end_line, text, marker, project, version, sha256,
                                 is_constraint, problem)
 
     if isinstance(item, prp.EditableRequirement):
