@@ -50,7 +50,7 @@ FormatOption = Annotated[OutputFormat, typer.Option("--format", help="text or js
 
 def stderr_console() -> Console:
     """Where warnings and progress go; never stdout."""
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def gather_inputs(paths: Sequence[Path], requirements: Sequence[Path],
@@ -165,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         app(args=list(argv) if argv is not None else None, standalone_mode=True)
     except SignoffError as e:
-        stderr_console().print(f"error: {e.diagnostics()}", markup=False)
+        sys.stderr.write(f"error: {e.diagnostics()}\n")
         sys.exit(2)
 
 

@@ -116,8 +116,9 @@ class _PolicyReader:
             raise self.fail(f"{where} must be a mapping", key)
         unknown = sorted(set(value) - allowed)
         if unknown:
+            line_key = unknown[0] if self.doc.line_of(unknown[0]) else key
             raise self.fail(f"unknown key {unknown[0]!r} in {where}; known keys: "
-                            f"{', '.join(sorted(allowed))}", key)
+                            f"{', '.join(sorted(allowed))}", line_key)
         return value
 
     def policy(self) -> Policy:

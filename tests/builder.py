@@ -1,0 +1,124 @@
+"""RegistryBuilder: a real registry and real GnuPG keys in a temporary folder, so that each test
+reads as one scenario ("alice and bob approve, carol rejects, check fails")."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import pygit2
+
+from attest.gpg import UserGnuPG, certify_key, generate_key, kill_agent, new_home
+from attest.model import Verdict
+from registry.repo import Registry
+from registry.treeedit import tree_with
+from registry.vouch import Vouched, subject_for_file, vouch
+from trust.check import CheckReport, CheckSession
+from trust.cli import gather_inputs
+from trust.policy import load_policy
+from trust.sample_dists import build_sdist, build_wheel
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class RegistryBuilder:
+    """A registry, a GnuPG home with named keys, a dist folder, and a policy."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.home = new_home()
+        self.user = UserGnuPG(self.home)
+        self.registry = Registry.init(tmp / "registry", "test registry")
+        self.dist = tmp / "dist"
+        self.dist.mkdir()
+        self.fprs: dict[str, str] = {}
+
+    # -- keys ------------------------------------------------------------------------------
+
+    def key(self, name: str, publish: bool = True) -> str:
+        """Fingerprint of `name`'s key, made on first use; committed to keys/ when `publish`."""
+        if name not in self.fprs:
+            self.fprs[name] = generate_key(self.home, f"{name} <{name}@example.org>")
+            if publish:
+                self.publish(name)
+        return self.fprs[name]
+
+    def publish(self, name: str) -> None:
+        """Commit `name`'s public key, with every certification it has now."""
+        fpr = self.fprs[name]
+        self.registry.add_key(fpr, self.user.export_public_key(fpr))
+
+    def certify(self, signer: str, target: str) -> None:
+        """`signer` certifies `target`'s user ID; the target's key file is updated."""
+        certify_key(self.home, self.key(signer), self.key(target))
+        self.publish(target)
+
+    # -- files and attestations --------------------------------------------------------------
+
+    def wheel(self, project: str, version: str) -> Path:
+        """A small real wheel in the dist folder."""
+        return build_wheel(self.dist, project, version).path
+
+    def sdist(self, project: str, version: str) -> Path:
+        """A small real sdist in the dist folder."""
+        return build_sdist(self.dist, project, version).path
+
+    def approve(self, who: str, file: Path, criteria: Sequence[str] = ("safe-to-deploy",),
+                now: datetime | None = None) -> Vouched:
+        """`who` signs and commits an approval of `file`."""
+        return vouch(self.registry, self.user, subject_for_file(file), verdict=Verdict.APPROVED,
+                     criteria=tuple(criteria), key=self.key(who), now=now)
+
+    def reject(self, who: str, file: Path, criteria: Sequence[str] = ("safe-to-deploy",)
+               ) -> Vouched:
+        """`who` signs and commits a rejection of `file`."""
+        return vouch(self.registry, self.user, subject_for_file(file), verdict=Verdict.REJECTED,
+                     criteria=tuple(criteria), key=self.key(who))
+
+    def commit_raw(self, files: dict[str, bytes | None], message: str = "raw change") -> None:
+        """Commit arbitrary bytes at arbitrary paths (None deletes): for hostile scenarios."""
+        repo = self.registry.repo
+        parent = self.registry.head_commit()
+        changes = {p: (repo.create_blob(d) if d is not None else None) for p, d in files.items()}
+        tree = tree_with(repo, parent.tree, changes)
+        who = pygit2.Signature("test", "test@example.org")
+        repo.create_commit("HEAD", who, who, message, tree, [parent.id])
+
+    # -- policy and check --------------------------------------------------------------------
+
+    def policy(self, roots: Sequence[str], signers: int = 2, criteria: str = "safe-to-deploy",
+               extra: str = "", trust_extra: str = "", require_extra: str = "") -> Path:
+        """Write a policy naming this registry; roots by name."""
+        root_fprs = ", ".join(self.key(r) for r in roots)
+        text = (f"signoff: policy/v1\nregistries:\n  - path: registry\n"
+                f"trust:\n  roots: [{root_fprs}]\n{trust_extra}"
+                f"require:\n  criteria: {criteria}\n  signers: {signers}\n{require_extra}{extra}")
+        path = self.tmp / "signoff-policy.yaml"
+        path.write_text(text)
+        return path
+
+    def check(self, *inputs: Path, policy: Path | None = None) -> CheckReport:
+        """Run the check core over release files, folders or requirements files."""
+        loaded = load_policy(policy or self.tmp / "signoff-policy.yaml")
+        files, problems = gather_inputs(list(inputs), [])
+        session = CheckSession.open(loaded)
+        try:
+            return session.check(files, problems)
+        finally:
+            session.close()
+
+    def close(self) -> None:
+        """Stop the gpg agent."""
+        kill_agent(self.home)
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+            ) -> subprocess.CompletedProcess[str]:
+    """Run the real `signoff` command line in a subprocess."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "trust.cli", *args], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, check=False)

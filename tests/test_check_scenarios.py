@@ -1,0 +1,243 @@
+"""End-to-end scenarios of the foundation: vouch with real gpg into a real git registry, check."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from registry.layout import statement_path
+from tests.builder import RegistryBuilder, run_cli
+
+
+def only(report_files: list[dict[str, object]]) -> dict[str, object]:
+    assert len(report_files) == 1
+    return report_files[0]
+
+
+def test_two_roots_approve_and_policy_needs_two_passes(builder: RegistryBuilder) -> None:
+    f = builder.wheel("tinyhttp", "1.0")
+    builder.approve("alice", f)
+    builder.approve("bob", f)
+    builder.policy(roots=["alice", "bob"], signers=2)
+    report = builder.check(f)
+    assert report.passed
+    assert report.verdicts[0].counted_signers == 2
+
+
+def test_one_approval_when_two_are_needed_fails_saying_1_of_2(builder: RegistryBuilder) -> None:
+    f = builder.wheel("tinyhttp", "1.0")
+    builder.approve("alice", f)
+    builder.policy(roots=["alice", "bob"], signers=2)
+    verdict = builder.check(f).verdicts[0]
+    assert not verdict.passed
+    assert any("1 of 2" in r for r in verdict.reasons)
+    assert any("one more approval" in fix for fix in verdict.fixes)
+
+
+def test_a_counted_signer_rejecting_fails_the_file(builder: RegistryBuilder) -> None:
+    f = builder.wheel("leftpad", "2.0")
+    builder.approve("alice", f)
+    builder.approve("bob", f)
+    builder.reject("carol", f)
+    builder.policy(roots=["alice", "bob", "carol"], signers=2)
+    verdict = builder.check(f).verdicts[0]
+    assert not verdict.passed
+    assert any("rejected by" in r for r in verdict.reasons)
+
+
+def test_a_rejection_by_an_uncounted_signer_does_not_fail(builder: RegistryBuilder) -> None:
+    f = builder.wheel("leftpad", "2.0")
+    builder.approve("alice", f)
+    builder.approve("bob", f)
+    builder.reject("mallory", f)
+    builder.policy(roots=["alice", "bob"], signers=2)
+    verdict = builder.check(f).verdicts[0]
+    assert verdict.passed
+    mallory = [j for j in verdict.attestations if j.signer == builder.key("mallory")]
+    assert mallory and not mallory[0].counted
+
+
+def test_attestation_moved_to_another_hash_directory_does_not_count(
+        builder: RegistryBuilder) -> None:
+    good = builder.wheel("tinyhttp", "1.0")
+    other = builder.wheel("tinyhttp", "1.1")
+    builder.approve("alice", good)
+    done = builder.approve("bob", other)
+    stmt = builder.registry.read_file(done.path)
+    sig = builder.registry.read_file(done.path + ".asc")
+    assert stmt is not None and sig is not None
+    moved = statement_path("tinyhttp", "1.0", _sha(good), builder.key("bob"))
+    builder.commit_raw({moved: stmt, moved + ".asc": sig})
+    builder.policy(roots=["alice", "bob"], signers=2)
+    verdict = builder.check(good).verdicts[0]
+    assert not verdict.passed
+    bob = [j for j in verdict.attestations if j.signer == builder.key("bob")][0]
+    assert not bob.counted and bob.why_not and "does not match the directory" in bob.why_not
+
+
+def _sha(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_statement_edited_after_signing_does_not_count(builder: RegistryBuilder) -> None:
+    f = builder.wheel("fastjson", "1.2")
+    builder.approve("alice", f)
+    done = builder.approve("bob", f, criteria=["safe-to-run"])
+    stmt = builder.registry.read_file(done.path)
+    assert stmt is not None
+    builder.commit_raw({done.path: stmt.replace(b"[safe-to-run]", b"[safe-to-deploy]")})
+    builder.policy(roots=["alice", "bob"], signers=2)
+    verdict = builder.check(f).verdicts[0]
+    assert not verdict.passed
+    bob = [j for j in verdict.attestations if j.signer == builder.key("bob")][0]
+    assert bob.why_not and "BAD signature" in bob.why_not
+
+
+def test_signature_by_a_key_not_in_keys_does_not_count(builder: RegistryBuilder) -> None:
+    f = builder.wheel("tinyhttp", "1.0")
+    builder.approve("alice", f)
+    done = builder.approve("bob", f)
+    builder.commit_raw({f"keys/{builder.key('bob')}.asc": None})
+    builder.policy(roots=["alice", "bob"], signers=2)
+    verdict = builder.check(f).verdicts[0]
+    assert not verdict.passed
+    bob = [j for j in verdict.attestations if j.path == done.path][0]
+    assert bob.why_not and "not in the registry's keys/" in bob.why_not
+
+
+def test_signer_field_that_does_not_match_the_signing_key_does_not_count(
+        builder: RegistryBuilder) -> None:
+    f = builder.wheel("tinyhttp", "1.0")
+    builder.approve("alice", f)
+    done = builder.approve("mallory", f)
+    bob = builder.key("bob")
+    stmt = builder.registry.read_file(done.path)
+    sig = builder.registry.read_file(done.path + ".asc")
+    assert stmt is not None and sig is not None
+    # mallory's statement and signature, placed at bob's path: the file name claims bob.
+    forged = done.path.replace(builder.key("mallory"), bob)
+    builder.commit_raw({forged: stmt, forged + ".asc": sig})
+    builder.policy(roots=["alice", "bob"], signers=2)
+    verdict = builder.check(f).verdicts[0]
+    assert not verdict.passed
+    forged_entry = [j for j in verdict.attestations if j.path == forged][0]
+    assert forged_entry.why_not and "signer mismatch" in forged_entry.why_not
+
+
+def test_safe_to_deploy_satisfies_safe_to_run_and_not_the_reverse(
+        builder: RegistryBuilder) -> None:
+    deploy = builder.wheel("a-deploy", "1.0")
+    run = builder.wheel("a-run", "1.0")
+    builder.approve("alice", deploy, ["safe-to-deploy"])
+    builder.approve("alice", run, ["safe-to-run"])
+    builder.policy(roots=["alice"], signers=1, criteria="safe-to-run")
+    assert builder.check(deploy).passed
+    assert builder.check(run).passed
+    builder.policy(roots=["alice"], signers=1, criteria="safe-to-deploy")
+    assert builder.check(deploy).passed
+    verdict = builder.check(run).verdicts[0]
+    assert not verdict.passed
+    assert any("approved only safe-to-run" in r for r in verdict.reasons)
+
+
+def test_requirements_hash_with_no_attestations_fails_naming_the_file(
+        builder: RegistryBuilder, tmp_path: Path) -> None:
+    f = builder.wheel("tinyhttp", "1.0")
+    builder.approve("alice", f)
+    builder.policy(roots=["alice"], signers=1)
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text(f"tinyhttp==1.0 --hash=sha256:{_sha(f)}\n"
+                    f"leftpad==2.0 \\\n    --hash=sha256:{'ab' * 32}\n")
+    result = run_cli("check", "-r", str(reqs), "--policy", str(tmp_path / "signoff-policy.yaml"),
+                     "--format", "json")
+    assert result.returncode == 1, result.stderr
+    doc = json.loads(result.stdout)
+    by_project = {f["project"]: f for f in doc["files"]}
+    assert by_project["tinyhttp"]["status"] == "pass"
+    leftpad = by_project["leftpad"]
+    assert leftpad["status"] == "fail"
+    assert leftpad["source"].startswith(str(reqs))
+    assert any("no attestations" in r for r in leftpad["reasons"])
+
+
+def test_json_output_has_the_documented_shape(builder: RegistryBuilder, tmp_path: Path) -> None:
+    f = builder.wheel("tinyhttp", "1.0")
+    builder.approve("alice", f)
+    policy = builder.policy(roots=["alice"], signers=1)
+    result = run_cli("check", str(f), "--policy", str(policy), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["conclusion"] == "pass"
+    assert doc["policy"] == str(policy)
+    assert doc["registries"][0]["head"] == str(builder.registry.head_commit().id)
+    entry = only(doc["files"])
+    for key in ("project", "version", "filename", "sha256", "size", "source", "status",
+                "reasons", "attestations"):
+        assert key in entry
+    att = entry["attestations"][0]  # type: ignore[index]
+    assert {"signer", "verdict", "criteria", "counted", "why_not"} <= set(att)
+    assert att["counted"] is True and att["why_not"] is None
+
+
+def test_uncommitted_files_are_ignored_with_a_warning(builder: RegistryBuilder,
+                                                      tmp_path: Path) -> None:
+    f = builder.wheel("tinyhttp", "1.0")
+    builder.approve("alice", f)
+    policy = builder.policy(roots=["alice"], signers=1)
+    (builder.registry.path / "stray.txt").write_text("not committed")
+    result = run_cli("check", str(f), "--policy", str(policy))
+    assert result.returncode == 0
+    assert "uncommitted changes are ignored" in result.stderr
+
+
+def test_malformed_policy_yaml_exits_2_naming_file_and_line(tmp_path: Path) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text("signoff: policy/v1\nregistries: [\n")
+    result = run_cli("check", str(tmp_path), "--policy", str(policy))
+    assert result.returncode == 2
+    assert f"{policy}:" in result.stderr and "malformed YAML" in result.stderr
+
+
+def test_unknown_policy_key_exits_2_naming_file_and_line(builder: RegistryBuilder) -> None:
+    policy = builder.policy(roots=["alice"], signers=1, extra="colour: blue\n")
+    result = run_cli("check", str(builder.dist), "--policy", str(policy))
+    assert result.returncode == 2
+    assert f"{policy}:8:" in result.stderr and "unknown key 'colour'" in result.stderr
+
+
+def test_missing_registry_exits_2(tmp_path: Path) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text("signoff: policy/v1\nregistries:\n  - path: nowhere\ntrust:\n  roots: ["
+                      + "A" * 40 + "]\nrequire:\n  criteria: safe-to-deploy\n  signers: 1\n")
+    result = run_cli("check", str(tmp_path), "--policy", str(policy))
+    assert result.returncode == 2
+    assert "nowhere" in result.stderr and "registry not found" in result.stderr
+
+
+def test_gpg_missing_from_path_exits_2(builder: RegistryBuilder, tmp_path: Path) -> None:
+    f = builder.wheel("tinyhttp", "1.0")
+    builder.approve("alice", f)
+    policy = builder.policy(roots=["alice"], signers=1)
+    # A PATH holding git and python but no gpg.
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    result = run_cli("check", str(f), "--policy", str(policy), env={"PATH": str(bare)})
+    assert result.returncode == 2
+    assert "gpg was not found on PATH" in result.stderr
+
+
+def test_demo_runs_and_exits_as_documented(tmp_path: Path) -> None:
+    result = run_cli("demo", "--dir", str(tmp_path / "demo"))
+    assert result.returncode == 0, result.stderr
+    assert "passed" in result.stdout and "failed" in result.stdout
+    assert (tmp_path / "demo" / "registry" / "registry.yaml").is_file()
+    assert (tmp_path / "demo" / "signoff-policy.yaml").is_file()
+    # The demo leaves a policy a user can run again: it fails (exit 1) as shown.
+    again = run_cli("check", str(tmp_path / "demo" / "dist"), "--policy",
+                    str(tmp_path / "demo" / "signoff-policy.yaml"), "--format", "json")
+    assert again.returncode == 1
+    statuses = {(f["project"], f["filename"]): f["status"]
+                for f in json.loads(again.stdout)["files"]}
+    assert "fail" in statuses.values()
