@@ -204,7 +204,7 @@ def test_unknown_policy_key_exits_2_naming_file_and_line(builder: RegistryBuilde
     policy = builder.policy(roots=["alice"], signers=1, extra="colour: blue\n")
     result = run_cli("check", str(builder.dist), "--policy", str(policy))
     assert result.returncode == 2
-    assert f"{policy}:8:" in result.stderr and "unknown key 'colour'" in result.stderr
+    assert f"{policy}:9:" in result.stderr and "unknown key 'colour'" in result.stderr
 
 
 def test_missing_registry_exits_2(tmp_path: Path) -> None:
@@ -241,3 +241,24 @@ def test_demo_runs_and_exits_as_documented(tmp_path: Path) -> None:
     statuses = {(f["project"], f["filename"]): f["status"]
                 for f in json.loads(again.stdout)["files"]}
     assert "fail" in statuses.values()
+
+
+def test_input_size_that_disagrees_with_the_attested_size_fails(builder: RegistryBuilder) -> None:
+    from dataclasses import replace
+
+    from trust.check import CheckSession
+    from trust.policy import load_policy
+    from trust.release import ReleaseFile
+
+    f = builder.wheel("tinyhttp", "1.0")
+    builder.approve("alice", f)
+    policy = load_policy(builder.policy(roots=["alice"], signers=1))
+    right = ReleaseFile("tinyhttp", "1.0", _sha(f), f.name, f.stat().st_size, "test")
+    session = CheckSession.open(policy)
+    try:
+        assert session.check([right]).passed
+        wrong = session.check([replace(right, size=right.size + 1)])  # type: ignore[operator]
+    finally:
+        session.close()
+    assert not wrong.passed
+    assert any("size" in r for r in wrong.verdicts[0].reasons)

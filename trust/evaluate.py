@@ -72,11 +72,13 @@ class JudgedAttestation:
     age: int | None = None
     """Seconds since first_seen."""
     attestation: Attestation | None = None
-    """The parsed statement, when its signature verified."""
+    """The statement, once its signature verified and it matched its path, signer and file."""
     signature: SignatureCheck | None = None
     """The signature result."""
     notes: tuple[str, ...] = ()
     """Things worth saying that do not stop it counting (unknown fields)."""
+    attested_size: int | None = None
+    """The size a good signature vouches for, even when the statement does not count."""
 
     @property
     def sort_time(self) -> float:
@@ -146,10 +148,11 @@ def judge(candidate: Candidate, file: ReleaseFile, signature: SignatureCheck,
                                for name in att.unknown_fields))
     if not signature.good:
         return replace(base, why_not=f"signature not good: {signature.problem}")
-    base = replace(base, attestation=att)
+    base = replace(base, attested_size=att.subject.size)
     problem = _mismatch(att, stored, signature, file, now)
     if problem is not None:
         return replace(base, why_not=problem)
+    base = replace(base, attestation=att)
     standing = trust.standing(att.signer)
     base = replace(base, validity=standing.validity.value,
                    trust_path=tuple(standing.path) if standing.path else None)
@@ -294,7 +297,7 @@ class SizeAgrees:
         """Met when no size disagrees."""
         if self.oversized:
             return Finding(self.name, False, self.oversized, None)
-        sizes = {j.attestation.subject.size for j in judged if j.attestation is not None}
+        sizes = {j.attested_size for j in judged if j.attested_size is not None}
         if self.file.size is not None and sizes - {self.file.size}:
             return Finding(self.name, False,
                            f"size mismatch: the file is {self.file.size} bytes, attested as "
