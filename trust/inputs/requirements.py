@@ -81,13 +81,38 @@ class RequirementEntry:
 
 
 @dataclass(frozen=True)
+class IncludeLine:
+    """A `-r` or `-c` option line, and the file it includes."""
+
+    file: Path
+    """The including file."""
+    line: int
+    """First physical line of the option, 1-based."""
+    end_line: int
+    """Last physical line, after `\\` continuations."""
+    target: Path
+    """The included file, relative to the including one as pip resolves it."""
+    constraint: bool
+    """True for `-c` (or anything reached through one)."""
+
+
+@dataclass(frozen=True)
 class RequirementsDocument:
     """A requirements file and every file it includes, parsed."""
 
+    top: Path
+    """The file given."""
     entries: tuple[RequirementEntry, ...]
     """Every requirement, includes expanded in place, constraints included."""
-    files: tuple[Path, ...]
-    """Every file read, the top one first."""
+    includes: tuple[IncludeLine, ...]
+    """Every `-r`/`-c` line followed, in reading order."""
+    lines: dict[Path, tuple[str, ...]]
+    """The physical lines of every file read, as parsed, the top one first."""
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """Every file read, the top one first."""
+        return tuple(self.lines)
 
 
 class RequirementsInput(DeploymentInput):
@@ -120,62 +145,68 @@ def contents_of(document: RequirementsDocument) -> InputContents:
 
 def parse_requirements(path: Path) -> RequirementsDocument:
     """Parse `path` and its includes; `InputFormatError` naming the file and line on bad input."""
-    entries: list[RequirementEntry] = []
-    files: list[Path] = []
-    _parse_file(path, is_constraint=False, chain=(), entries=entries, files=files)
-    return RequirementsDocument(tuple(entries), tuple(files))
+    reader = _Reader()
+    reader.parse_file(path, is_constraint=False, chain=())
+    return RequirementsDocument(path, tuple(reader.entries), tuple(reader.includes),
+                                reader.lines)
 
 
-def _parse_file(path: Path, *, is_constraint: bool, chain: tuple[tuple[Path, Path, int], ...],
-                entries: list[RequirementEntry], files: list[Path]) -> None:
-    # `chain` holds (resolved file, file, line) for each include on the way here.
-    data = read_bounded(path, "requirements file")
-    raw_lines = prp.auto_decode(data).splitlines()
-    files.append(path)
-    try:
-        parsed_items = list(prp.RequirementsFile.parse(str(path), include_nested=False))
-    except (prp.PipError, OSError, UnicodeError) as e:
-        raise InputFormatError(f"cannot parse requirements file: {e}", file=path) from e
-    for item in parsed_items:
-        if isinstance(item, prp.CommentRequirementLine):
-            continue
-        line = int(item.line_number)
-        if isinstance(item, prp.InvalidRequirementLine):
-            # The parser's messages carry its program name and an empty field; drop both.
-            message = (str(item.error_message).strip().splitlines() or ["invalid line"])[0]
-            message = message.replace("pip_requirements_parser: error: ", "").replace(": : ", ": ")
-            raise InputFormatError(message, file=path, line=line)
-        if isinstance(item, prp.OptionLine):
-            _follow_includes(path, line, item.options, is_constraint, chain, entries, files)
-            continue
-        entries.append(_entry(path, line, _end_line(raw_lines, line), item, is_constraint))
+class _Reader:
+    """Reads one file at a time, following includes itself (see the module's docstring)."""
 
+    def __init__(self) -> None:
+        self.entries: list[RequirementEntry] = []
+        self.includes: list[IncludeLine] = []
+        self.lines: dict[Path, tuple[str, ...]] = {}
 
-def _follow_includes(path: Path, line: int, options: dict[str, Any], is_constraint: bool,
-                     chain: tuple[tuple[Path, Path, int], ...],
-                     entries: list[RequirementEntry], files: list[Path]) -> None:
-    targets = [(target, is_constraint) for target in options.get("requirements", [])]
-    # Everything reached through a constraints file constrains; it never adds requirements.
-    targets += [(target, True) for target in options.get("constraints", [])]
-    for target, nested_constraint in targets:
-        if prp.SCHEME_RE.search(str(target)):
-            raise InputFormatError(f"remote includes are not followed: {target}",
-                                   file=path, line=line)
-        included = Path(os.path.join(os.path.dirname(path), target))
-        resolved = included.resolve()
+    def parse_file(self, path: Path, *, is_constraint: bool, chain: tuple[Path, ...]) -> None:
+        """Parse one file; `chain` holds the resolved files whose includes led here."""
+        data = read_bounded(path, "requirements file")
+        raw_lines = prp.auto_decode(data).splitlines()
+        self.lines.setdefault(path, tuple(raw_lines))
+        try:
+            parsed_items = list(prp.RequirementsFile.parse(str(path), include_nested=False))
+        except (prp.PipError, OSError, UnicodeError) as e:
+            raise InputFormatError(f"cannot parse requirements file: {e}", file=path) from e
+        for item in parsed_items:
+            if isinstance(item, prp.CommentRequirementLine):
+                continue
+            line = int(item.line_number)
+            end_line = _end_line(raw_lines, line)
+            if isinstance(item, prp.InvalidRequirementLine):
+                # The parser's messages carry its program name and an empty field; drop both.
+                message = (str(item.error_message).strip().splitlines() or ["invalid line"])[0]
+                message = message.replace("pip_requirements_parser: error: ", "")
+                raise InputFormatError(message.replace(": : ", ": "), file=path, line=line)
+            if isinstance(item, prp.OptionLine):
+                self.follow_includes(path, line, end_line, item.options, is_constraint, chain)
+                continue
+            self.entries.append(_entry(path, line, end_line, item, is_constraint))
+
+    def follow_includes(self, path: Path, line: int, end_line: int, options: dict[str, Any],
+                        is_constraint: bool, chain: tuple[Path, ...]) -> None:
+        """Parse the files a `-r`/`-c` line names, refusing remote files, cycles, depth."""
+        targets = [(target, is_constraint) for target in options.get("requirements", [])]
+        # Everything reached through a constraints file constrains; it never adds requirements.
+        targets += [(target, True) for target in options.get("constraints", [])]
         here = path.resolve()
-        on_the_way = [here] + [resolved_file for resolved_file, _, _ in chain]
-        if resolved in on_the_way:
-            raise InputFormatError(f"include cycle: {target} is already being read", file=path,
-                                   line=line)
-        if len(chain) + 1 > MAX_INCLUDE_DEPTH:
-            raise InputFormatError(f"includes nested deeper than {MAX_INCLUDE_DEPTH}", file=path,
-                                   line=line)
-        if not included.is_file():
-            what = "not a file" if included.exists() else "not found"
-            raise InputFormatError(f"cannot include {target}: {what}", file=path, line=line)
-        _parse_file(included, is_constraint=nested_constraint,
-                    chain=((here, path, line), *chain), entries=entries, files=files)
+        for target, nested_constraint in targets:
+            if prp.SCHEME_RE.search(str(target)):
+                raise InputFormatError(f"remote includes are not followed: {target}",
+                                       file=path, line=line)
+            included = Path(os.path.join(os.path.dirname(path), target))
+            if included.resolve() in (here, *chain):
+                raise InputFormatError(f"include cycle: {target} is already being read",
+                                       file=path, line=line)
+            if len(chain) + 1 > MAX_INCLUDE_DEPTH:
+                raise InputFormatError(f"includes nested deeper than {MAX_INCLUDE_DEPTH}",
+                                       file=path, line=line)
+            if not included.is_file():
+                what = "not a file" if included.exists() else "not found"
+                raise InputFormatError(f"cannot include {target}: {what}", file=path,
+                                       line=line)
+            self.includes.append(IncludeLine(path, line, end_line, included, nested_constraint))
+            self.parse_file(included, is_constraint=nested_constraint, chain=(here, *chain))
 
 
 def _end_line(raw_lines: list[str], line: int) -> int:
