@@ -37,7 +37,9 @@ def open_registry(path: Path | None) -> Registry:
 
 def _template_files() -> dict[str, bytes]:
     try:
-        from registry.templates import template_files
+        from registry.templates import (  # type: ignore[import-not-found,unused-ignore]
+            template_files,
+        )
     except ImportError:
         return {}
     files: dict[str, bytes] = template_files()

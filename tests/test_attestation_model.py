@@ -25,7 +25,7 @@ def make(**changes: object) -> Attestation:
     base = Attestation(Subject("requests", "2.31.0", "requests-2.31.0-py3-none-any.whl",
                                "ab" * 32, 62574), Verdict.APPROVED, ("safe-to-deploy",), FPR,
                        datetime(2026, 11, 25, 10, tzinfo=UTC), comment="Read it all.\n")
-    return base if not changes else Attestation(**{**base.__dict__, **changes})  # type: ignore[arg-type]
+    return base if not changes else Attestation(**{**base.__dict__, **changes})
 
 
 def error_of(data: bytes) -> AttestationError:

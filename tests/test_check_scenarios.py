@@ -71,7 +71,7 @@ def test_attestation_moved_to_another_hash_directory_does_not_count(
     builder.policy(roots=["alice", "bob"], signers=2)
     verdict = builder.check(good).verdicts[0]
     assert not verdict.passed
-    bob = [j for j in verdict.attestations if j.signer == builder.key("bob")][0]
+    bob = next(j for j in verdict.attestations if j.signer == builder.key("bob"))
     assert not bob.counted and bob.why_not and "does not match the directory" in bob.why_not
 
 
@@ -91,7 +91,7 @@ def test_statement_edited_after_signing_does_not_count(builder: RegistryBuilder)
     builder.policy(roots=["alice", "bob"], signers=2)
     verdict = builder.check(f).verdicts[0]
     assert not verdict.passed
-    bob = [j for j in verdict.attestations if j.signer == builder.key("bob")][0]
+    bob = next(j for j in verdict.attestations if j.signer == builder.key("bob"))
     assert bob.why_not and "BAD signature" in bob.why_not
 
 
@@ -103,7 +103,7 @@ def test_signature_by_a_key_not_in_keys_does_not_count(builder: RegistryBuilder)
     builder.policy(roots=["alice", "bob"], signers=2)
     verdict = builder.check(f).verdicts[0]
     assert not verdict.passed
-    bob = [j for j in verdict.attestations if j.path == done.path][0]
+    bob = next(j for j in verdict.attestations if j.path == done.path)
     assert bob.why_not and "not in the registry's keys/" in bob.why_not
 
 
@@ -122,7 +122,7 @@ def test_signer_field_that_does_not_match_the_signing_key_does_not_count(
     builder.policy(roots=["alice", "bob"], signers=2)
     verdict = builder.check(f).verdicts[0]
     assert not verdict.passed
-    forged_entry = [j for j in verdict.attestations if j.path == forged][0]
+    forged_entry = next(j for j in verdict.attestations if j.path == forged)
     assert forged_entry.why_not and "signer mismatch" in forged_entry.why_not
 
 
