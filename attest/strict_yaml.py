@@ -15,19 +15,12 @@ import yaml
 from attest.errors import InputError
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses anchors, aliases, explicit tags and duplicate keys."""
+# libyaml's parser when present: the pure-Python one costs about 2 ms per attestation.
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        line = event.start_mark.line + 1
-        if isinstance(event, yaml.AliasEvent):
-            raise _Refused("YAML aliases (*name) are not allowed", line)
-        if getattr(event, "anchor", None) is not None:
-            raise _Refused("YAML anchors (&name) are not allowed", line)
-        if getattr(event, "tag", None) is not None:
-            raise _Refused(f"explicit YAML tags ({event.tag}) are not allowed", line)
-        return super().compose_node(parent, index)
+
+class _StrictLoader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """The fast safe loader, refusing duplicate keys and non-string keys."""
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         seen: set[Any] = set()
@@ -40,6 +33,19 @@ class _StrictLoader(yaml.SafeLoader):
                 raise _Refused(f"duplicate key {key!r}", key_node.start_mark.line + 1)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+def _refuse_anchors_aliases_and_tags(text: str) -> None:
+    """A first pass over parser events: anchors and aliases make billion-laughs documents."""
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        line = event.start_mark.line + 1 if event.start_mark is not None else 0
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused("YAML aliases (*name) are not allowed", line)
+        if getattr(event, "anchor", None) is not None:
+            raise _Refused("YAML anchors (&name) are not allowed", line)
+        tag = getattr(event, "tag", None)
+        if tag is not None:
+            raise _Refused(f"explicit YAML tags ({tag}) are not allowed", line)
 
 
 class _Refused(Exception):
@@ -78,6 +84,7 @@ def load_mapping(data: bytes, source: str, *, max_bytes: int,
         raise error("contains a NUL byte", file=source)
     loader = _StrictLoader(text)
     try:
+        _refuse_anchors_aliases_and_tags(text)
         root = loader.get_single_node()
         if root is None:
             raise error("empty document; expected a mapping", file=source)

@@ -14,7 +14,7 @@ import pygit2
 from attest.errors import AttestationError
 from attest.gpg import SignatureCheck
 from attest.hashing import hash_file
-from attest.model import load_attestation
+from attest.model import Attestation, load_attestation
 from registry.repo import Registry, StoredAttestation
 from trust.evaluate import (
     Candidate,
@@ -84,6 +84,7 @@ class CheckSession:
     _verifier: SignatureVerifier | None = None
     _version_cache: dict[tuple[int, str, str], dict[str, list[StoredAttestation]]] = field(
         default_factory=dict)
+    _parsed: dict[str, Attestation | None] = field(default_factory=dict)
 
     @classmethod
     def open(cls, policy: Policy, now: int | None = None) -> CheckSession:
@@ -149,13 +150,21 @@ class CheckSession:
         for index, opened in enumerate(self.registries):
             for sha, statements in self.files_of_version(index, project, version).items():
                 for stored in statements:
-                    try:
-                        att = load_attestation(stored.statement, stored.path)
-                    except AttestationError:
+                    att = self._parse(stored)
+                    if att is None:
                         continue
                     found.append((sha, att.subject.filename, att.subject.size,
                                   f"{opened.label}/{stored.path}"))
         return found
+
+    def _parse(self, stored: StoredAttestation) -> Attestation | None:
+        """The statement parsed once per blob, unverified: for sizes and conflicts only."""
+        if stored.statement_id not in self._parsed:
+            try:
+                self._parsed[stored.statement_id] = load_attestation(stored.statement, stored.path)
+            except AttestationError:
+                self._parsed[stored.statement_id] = None
+        return self._parsed[stored.statement_id]
 
     def _hash_local(self, file: ReleaseFile) -> tuple[ReleaseFile, str | None]:
         """Hash a local file, reading no more than the largest size attested for its name."""
