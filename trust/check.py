@@ -166,6 +166,13 @@ class CheckSession:
                 self._parsed[stored.statement_id] = None
         return self._parsed[stored.statement_id]
 
+    def attested_files(self, project: str, version: str) -> list[ReleaseFile]:
+        """Every file of a release that some registry attests, as a file to judge."""
+        seen: dict[tuple[str, str], ReleaseFile] = {}
+        for sha, name, _size, where in self._subjects(project, version):
+            seen.setdefault((sha, name), ReleaseFile(project, version, sha, name, None, where))
+        return sorted(seen.values(), key=lambda f: (f.filename or "", f.sha256))
+
     def _hash_local(self, file: ReleaseFile) -> tuple[ReleaseFile, str | None]:
         """Hash a local file, reading no more than the largest size attested for its name."""
         if file.local_path is None or file.sha256:

@@ -7,6 +7,7 @@ environment.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -23,12 +24,15 @@ from registry.cli import app as registry_app
 from registry.cli import attest_command
 from trust.check import CheckReport, CheckSession
 from trust.demo import build_demo
+from trust.explain import explain, parse_pin
+from trust.formats.explain_text import render_explanations
 from trust.formats.interface import ReportFormat
 from trust.formats.json_report import JsonReport
 from trust.formats.table import TableReport
 from trust.inputs.interface import DeploymentInput, detect_input
 from trust.policy import DEFAULT_POLICY, Policy, load_policy
 from trust.release import InputProblem, ReleaseFile
+from trust.versions import newest_passing, parse_project_and_spec, version_statuses
 
 app = typer.Typer(help="Share the work of vetting Python release files.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -131,6 +135,66 @@ def check(
         stderr_console().print(f"warning: {warning}", markup=False)
     sys.stdout.write(render(report, output))
     raise typer.Exit(0 if report.passed else 1)
+
+
+@app.command("versions")
+def versions(
+    project: Annotated[str, typer.Argument(help="Project name, or PROJECT==SPEC.")],
+    spec: Annotated[str | None, typer.Argument(help="Version specifier, e.g. '==2.0.*'.")] = None,
+    newest: Annotated[bool, typer.Option("--newest", help="Print only the newest passing "
+                                         "version.")] = False,
+    policy: PolicyOption = DEFAULT_POLICY,
+    output: FormatOption = OutputFormat.TEXT,
+) -> None:
+    """List every attested version and file of a project, with its status under the policy."""
+    name, specifier = parse_project_and_spec(project, spec)
+    session = CheckSession.open(load_policy(policy))
+    try:
+        statuses = version_statuses(session, name, specifier)
+    finally:
+        session.close()
+    best = newest_passing(statuses)
+    if output is OutputFormat.JSON:
+        doc = {"project": name, "spec": str(specifier),
+               "newest": best.version if best else None,
+               "versions": [{"version": s.version, "status": "pass" if s.passed else "fail",
+                             "files": [{"filename": v.file.filename, "sha256": v.file.sha256,
+                                        "status": "pass" if v.passed else "fail",
+                                        "reasons": v.reasons} for v in s.verdicts]}
+                            for s in statuses]}
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    elif newest:
+        if best is not None:
+            typer.echo(best.version)
+    else:
+        if not statuses:
+            typer.echo(f"no attested version of {name} matches {specifier or 'any'}")
+        for s in statuses:
+            typer.echo(f"{name} {s.version}: {'pass' if s.passed else 'FAIL'}")
+            for v in s.verdicts:
+                typer.echo(f"  {'pass' if v.passed else 'FAIL'} {v.file.filename} "
+                           f"{v.file.sha256[:16]}…  {'; '.join(v.reasons)}")
+    if best is None:
+        if newest:
+            sys.stderr.write(f"no attested version of {name} {specifier} passes the policy\n")
+        raise typer.Exit(1)
+
+
+@app.command("explain")
+def explain_command(
+    pin: Annotated[str, typer.Argument(help="PROJECT==VERSION")],
+    sha256: Annotated[str | None, typer.Option("--sha256", help="Only this file.")] = None,
+    policy: PolicyOption = DEFAULT_POLICY,
+) -> None:
+    """Explain the verdict on each file of a release, and what would make it pass."""
+    project, version = parse_pin(pin)
+    session = CheckSession.open(load_policy(policy))
+    try:
+        explanations = explain(session, project, version, sha256)
+    finally:
+        session.close()
+    sys.stdout.write(render_explanations(explanations))
+    raise typer.Exit(0 if all(e.verdict.passed for e in explanations) else 1)
 
 
 @app.command("demo")

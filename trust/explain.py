@@ -1,0 +1,89 @@
+"""`signoff explain`: everything behind the verdict on each file of one release, and what
+would make it pass."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from attest.errors import InputError
+from attest.model import Verdict
+from attest.names import normalize_sha256, normalize_version, short_fpr
+from trust.check import CheckSession
+from trust.durations import describe_duration
+from trust.evaluate import FileVerdict
+from trust.versions import parse_project_and_spec
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """The verdict on one file and the ways to make it pass."""
+
+    verdict: FileVerdict
+    """The full decision."""
+    implied: dict[str, tuple[str, ...]]
+    """For each attested criterion, everything it implies under the policy."""
+    suggestions: tuple[str, ...]
+    """What would make the file pass, most direct first."""
+
+
+def parse_pin(text: str) -> tuple[str, str]:
+    """`PROJECT==VERSION` into normalised parts."""
+    project, spec = parse_project_and_spec(text, None)
+    pins = [s for s in spec if s.operator in ("==", "===") and "*" not in s.version]
+    if len(pins) != 1 or len(list(spec)) != 1:
+        raise InputError(f"expected PROJECT==VERSION, got {text!r}")
+    return project, normalize_version(pins[0].version)
+
+
+def explain(session: CheckSession, project: str, version: str, sha256: str | None = None,
+            key_label: Callable[[str], str] = short_fpr) -> list[Explanation]:
+    """Explain every attested file of a release (or only the one with `sha256`)."""
+    files = session.attested_files(project, version)
+    if sha256 is not None:
+        try:
+            wanted = normalize_sha256(sha256)
+        except ValueError as e:
+            raise InputError(str(e)) from e
+        files = [f for f in files if f.sha256 == wanted]
+    if not files:
+        raise InputError(f"no attested file of {project} {version}"
+                         + (f" with sha256 {sha256}" if sha256 else "") + " in any registry")
+    report = session.check(files)
+    result = []
+    for verdict in report.verdicts:
+        implied = {c: tuple(sorted(session.policy.criteria.closure([c]) - {c}))
+                   for j in verdict.attestations for c in j.criteria}
+        result.append(Explanation(verdict, implied,
+                                  tuple(_suggestions(session, verdict, key_label))))
+    return result
+
+
+def _suggestions(session: CheckSession, verdict: FileVerdict,
+                 key_label: Callable[[str], str]) -> list[str]:
+    if verdict.passed:
+        return []
+    req = verdict.requirement
+    wanted = " and ".join(req.criteria)
+    found: list[str] = []
+    missing = req.signers - verdict.counted_signers
+    young = sorted(req.min_age - (j.age or 0) for j in verdict.attestations
+                   if not j.counted and j.attestation is not None
+                   and j.verdict == Verdict.APPROVED.value and j.age is not None
+                   and j.age < req.min_age and j.why_not and "policy needs" in j.why_not)
+    if missing > 0 and len(young) >= missing:
+        found.append(f"wait {describe_duration(young[missing - 1])} more: approvals already "
+                     f"made reach {req.signers} once they have stood "
+                     f"{describe_duration(req.min_age)}")
+    if missing > 0:
+        approvers = {j.signer for j in verdict.attestations if j.attestation is not None}
+        valid = [fpr for fpr in sorted(session.keys())
+                 if fpr not in approvers and session.trust.standing(fpr).counted]
+        example = (", e.g. one of: " + ", ".join(key_label(f) for f in valid[:5])) if valid \
+            else "; no key not yet heard from is valid under this policy"
+        found.append(f"{'one more approval' if missing == 1 else f'{missing} more approvals'} "
+                     f"for {wanted} from a key valid under this policy{example}")
+    for fix in verdict.fixes:
+        if not fix.startswith(("one more approval", f"{missing} more approvals")):
+            found.append(fix)
+    return found
