@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pygit2
 
+from attest.gpg import MAX_SIGNATURE_BYTES
+from attest.model import MAX_ATTESTATION_BYTES
 from registry.errors import RegistryError
 from registry.layout import (
     KEYS_DIR,
@@ -46,6 +48,8 @@ class StoredAttestation:
     """Blob id of the signature."""
     name_fpr: str
     """The fingerprint the file name claims."""
+    too_large: bool = False
+    """The statement or signature is over its cap; neither was read."""
 
 
 class Registry:
@@ -245,6 +249,14 @@ def _statements_in(tree: pygit2.Tree, directory: str) -> list[StoredAttestation]
         if not name.endswith(STATEMENT_SUFFIX) or name.endswith(SIGNATURE_SUFFIX):
             continue
         sig = blobs.get(name + ".asc")
+        if blob.size > MAX_ATTESTATION_BYTES or (sig is not None
+                                                 and sig.size > MAX_SIGNATURE_BYTES):
+            # Hostile sizes are judged from the object header, never loaded into memory.
+            found.append(StoredAttestation(
+                path=f"{directory}/{name}", statement=b"", signature=None,
+                statement_id=str(blob.id), signature_id=None,
+                name_fpr=name[: -len(STATEMENT_SUFFIX)], too_large=True))
+            continue
         found.append(StoredAttestation(
             path=f"{directory}/{name}", statement=blob.data,
             signature=sig.data if sig is not None else None,

@@ -262,3 +262,16 @@ def test_input_size_that_disagrees_with_the_attested_size_fails(builder: Registr
         session.close()
     assert not wrong.passed
     assert any("size" in r for r in wrong.verdicts[0].reasons)
+
+
+def test_oversized_statement_in_the_registry_is_reported_not_read(
+        builder: RegistryBuilder) -> None:
+    f = builder.wheel("tinyhttp", "1.0")
+    builder.approve("alice", f)
+    done = builder.approve("bob", f)
+    builder.commit_raw({done.path: b"#" * (1024 * 1024)})
+    builder.policy(roots=["alice", "bob"], signers=2)
+    verdict = builder.check(f).verdicts[0]
+    assert not verdict.passed
+    bob = next(j for j in verdict.attestations if j.path == done.path)
+    assert bob.why_not and "size cap" in bob.why_not

@@ -139,6 +139,8 @@ def judge(candidate: Candidate, file: ReleaseFile, signature: SignatureCheck,
     age = now - candidate.first_seen.time if candidate.first_seen else None
     base = JudgedAttestation(candidate.registry, stored.path, stored.name_fpr, None, (), False,
                              None, first_seen=candidate.first_seen, age=age, signature=signature)
+    if stored.too_large:
+        return replace(base, why_not="statement or signature is over its size cap; not read")
     try:
         att = load_attestation(stored.statement, f"{candidate.registry}/{stored.path}")
     except AttestationError as e:

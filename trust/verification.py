@@ -45,6 +45,10 @@ class SignatureVerifier:
         results: dict[str, SignatureCheck] = {}
         todo: list[StoredAttestation] = []
         for item in stored:
+            if item.too_large:
+                results[item.path] = SignatureCheck(False, None, None,
+                                                    "statement or signature is over its size cap")
+                continue
             if item.signature is None or item.signature_id is None:
                 results[item.path] = SignatureCheck(False, None, None,
                                                     f"no signature file {item.path}.asc")
