@@ -14,7 +14,6 @@ import yaml
 
 from attest.errors import InputError
 
-
 # libyaml's parser when present: the pure-Python one costs about 2 ms per attestation.
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
