@@ -11,6 +11,7 @@ TOML gives no line numbers once parsed, so sources read `pylock.toml: packages[2
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,20 @@ from trust.inputs.interface import (
 from trust.release import InputProblem, ReleaseFile
 
 
+@dataclass(frozen=True)
+class LocatedEntry:
+    """A release file, or a problem, with where it sits in the lock (for `signoff lock`)."""
+
+    package: int
+    """Index in `packages`."""
+    part: str
+    """`sdist`, `wheels`, `archive`, or `package` for a problem about the package itself."""
+    index: int | None
+    """Index in `wheels`, for wheels."""
+    found: ReleaseFile | InputProblem
+    """What the entry names."""
+
+
 class PylockInput(DeploymentInput):
     """A PEP 751 `pylock.toml`."""
 
@@ -33,21 +48,27 @@ class PylockInput(DeploymentInput):
 
     def read(self) -> InputContents:
         """One release file per sdist, wheel or archive; problems for what cannot be checked."""
+        located = self.read_located()
+        return InputContents(
+            tuple(e.found for e in located if isinstance(e.found, ReleaseFile)),
+            tuple(e.found for e in located if isinstance(e.found, InputProblem)))
+
+    def read_located(self) -> list[LocatedEntry]:
+        """Every release file and problem, each with its place in the lock, in order."""
         document = read_toml(self.path, "pylock file")
         fields = Fields(self.path)
         lock_version = fields.string(document.get("lock-version"), "lock-version")
         # PEP 751: a tool MUST refuse a major version it does not know.
         if lock_version.split(".")[0] != "1":
             raise fields.fail("lock-version", f"{lock_version!r} is not supported (1.x is)")
-        files: list[ReleaseFile] = []
-        problems: list[InputProblem] = []
+        located: list[LocatedEntry] = []
         for index, raw in enumerate(fields.array(document.get("packages", []), "packages")):
             where = f"packages[{index}]"
-            self._package(fields, fields.table(raw, where), where, files, problems)
-        return InputContents(tuple(files), tuple(problems))
+            located += self._package(fields, fields.table(raw, where), index, where)
+        return located
 
-    def _package(self, fields: Fields, package: dict[str, Any], where: str,
-                 files: list[ReleaseFile], problems: list[InputProblem]) -> None:
+    def _package(self, fields: Fields, package: dict[str, Any], number: int, where: str
+                 ) -> list[LocatedEntry]:
         name = fields.string(package.get("name"), f"{where}.name")
         raw_version = fields.optional_string(package, "version", where)
         try:
@@ -57,34 +78,35 @@ class PylockInput(DeploymentInput):
             raise fields.fail(where, str(e)) from e
         requirement = name if raw_version is None else f"{name}=={raw_version}"
         source = f"{self.path}: {where} ({requirement})"
-        artifacts: list[tuple[str, dict[str, Any]]] = []
+        # (part, index in wheels, where, table)
+        artifacts: list[tuple[str, int | None, str, dict[str, Any]]] = []
         if "sdist" in package:
-            artifacts.append((f"{where}.sdist", fields.table(package["sdist"], f"{where}.sdist")))
+            artifacts.append(("sdist", None, f"{where}.sdist",
+                              fields.table(package["sdist"], f"{where}.sdist")))
         for i, wheel in enumerate(fields.array(package.get("wheels", []), f"{where}.wheels")):
-            artifacts.append((f"{where}.wheels[{i}]", fields.table(wheel, f"{where}.wheels[{i}]")))
+            artifacts.append(("wheels", i, f"{where}.wheels[{i}]",
+                              fields.table(wheel, f"{where}.wheels[{i}]")))
         if "archive" in package:
-            artifacts.append((f"{where}.archive",
+            artifacts.append(("archive", None, f"{where}.archive",
                               fields.table(package["archive"], f"{where}.archive")))
-        if "vcs" in package:
-            problems.append(InputProblem(source, requirement,
-                                         "is a VCS checkout, not a release file", project, version))
+
+        def problem(reason: str) -> LocatedEntry:
+            return LocatedEntry(number, "package", None,
+                                InputProblem(source, requirement, reason, project, version))
+
         if "directory" in package:
             directory = fields.table(package["directory"], f"{where}.directory")
             path = fields.optional_string(directory, "path", f"{where}.directory")
-            if path not in (".", "./"):
-                problems.append(InputProblem(source, requirement,
-                                             "is a local directory (a source tree), not a release "
-                                             "file", project, version))
-            return
+            if path in (".", "./"):
+                return []
+            return [problem("is a local directory (a source tree), not a release file")]
+        located = [problem("is a VCS checkout, not a release file")] if "vcs" in package else []
         if not artifacts and "vcs" not in package:
-            problems.append(InputProblem(source, requirement, "names no file to install",
-                                         project, version))
-        for artifact_where, artifact in artifacts:
-            found = self._artifact(fields, artifact, artifact_where, project, version)
-            if isinstance(found, ReleaseFile):
-                files.append(found)
-            else:
-                problems.append(found)
+            located.append(problem("names no file to install"))
+        for part, index, artifact_where, artifact in artifacts:
+            located.append(LocatedEntry(number, part, index, self._artifact(
+                fields, artifact, artifact_where, project, version)))
+        return located
 
     def _artifact(self, fields: Fields, artifact: dict[str, Any], where: str, project: str,
                   version: str | None) -> ReleaseFile | InputProblem:

@@ -69,6 +69,8 @@ class RequirementEntry:
     """PEP 440 normalised version, when pinned with == or ===."""
     sha256: tuple[str, ...]
     """The sha256 hashes given with --hash, in order."""
+    other_hashes: tuple[str, ...]
+    """Other --hash options (`sha512:...`) as written: pip accepts a file matching any of them."""
     is_constraint: bool
     """Read from a `-c` file: it limits versions but installs nothing."""
     problem: str | None
@@ -227,10 +229,12 @@ def _entry(path: Path, line: int, end_line: int, item: Any, is_constraint: bool
         text = f"{text}; {marker}"
     project = normalize_project(req.name) if req is not None else None
 
+    other: list[str] = []
+
     def entry(version: str | None, sha256: tuple[str, ...], problem: str | None
               ) -> RequirementEntry:
         return RequirementEntry(path, line, end_line, text, marker, project, version, sha256,
-                                is_constraint, problem)
+                                tuple(other), is_constraint, problem)
 
     if isinstance(item, prp.EditableRequirement):
         return entry(None, (), "is an editable requirement: a source tree, not a release file")
@@ -248,14 +252,13 @@ def _entry(path: Path, line: int, end_line: int, item: Any, is_constraint: bool
     except ValueError:
         return entry(None, (), f"is pinned to {specifiers[0].version!r}, not a PEP 440 version")
     sha256: list[str] = []
-    other = False
     for option in item.hash_options:
         name, sep, digest = str(option).partition(":")
         if not sep or name not in _PIP_HASH_NAMES:
             raise InputFormatError(f"bad --hash {option!r}: expected sha256:HEX (pip allows "
                                    "sha256, sha384, sha512)", file=path, line=line)
         if name != "sha256":
-            other = True
+            other.append(str(option))
             continue
         try:
             sha256.append(normalize_sha256(digest))
