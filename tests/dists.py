@@ -9,6 +9,7 @@ index written here.
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -121,6 +122,7 @@ def run_tool(args: Sequence[str], cwd: Path, cache: Path) -> subprocess.Complete
     return done
 
 
+@functools.cache
 def pip_has_lock() -> bool:
     """Whether the pip beside the running interpreter has the `pip lock` command (pip >= 25.1)."""
     done = subprocess.run([sys.executable, "-m", "pip", "lock", "--help"], capture_output=True,
