@@ -30,6 +30,7 @@ from trust.formats.interface import ReportFormat
 from trust.formats.json_report import JsonReport
 from trust.formats.table import TableReport
 from trust.inputs.interface import DeploymentInput, detect_input
+from trust.lock_cli import lock_command
 from trust.policy import DEFAULT_POLICY, Policy, load_policy
 from trust.release import InputProblem, ReleaseFile
 from trust.versions import newest_passing, parse_project_and_spec, version_statuses
@@ -38,6 +39,7 @@ app = typer.Typer(help="Share the work of vetting Python release files.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 app.add_typer(registry_app, name="registry")
 app.command("attest")(attest_command)
+app.command("lock")(lock_command)
 
 
 class OutputFormat(StrEnum):
