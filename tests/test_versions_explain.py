@@ -58,3 +58,13 @@ def test_explain_of_an_unknown_release_exits_2(builder: RegistryBuilder) -> None
     result = run_cli("explain", "nothing==1.0", "--policy", str(policy))
     assert result.returncode == 2
     assert "no attested file of nothing 1.0" in result.stderr
+
+
+def test_explain_takes_a_deployment_input(builder: RegistryBuilder) -> None:
+    f = builder.wheel("tinyhttp", "1.0")
+    builder.approve("alice", f)
+    policy = builder.policy(roots=["alice"], signers=2)
+    result = run_cli("explain", str(builder.dist), "--policy", str(policy))
+    assert result.returncode == 1, result.stderr
+    assert "tinyhttp 1.0  tinyhttp-1.0-py3-none-any.whl" in result.stdout
+    assert "MISSED approvals: 1 of 2" in result.stdout

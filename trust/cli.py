@@ -24,7 +24,7 @@ from registry.cli import app as registry_app
 from registry.cli import attest_command
 from trust.check import CheckReport, CheckSession
 from trust.demo import build_demo
-from trust.explain import explain, parse_pin
+from trust.explain import explain, explain_verdicts, parse_pin
 from trust.formats.explain_text import render_explanations
 from trust.formats.interface import ReportFormat
 from trust.formats.json_report import JsonReport
@@ -184,19 +184,33 @@ def versions(
 
 @app.command("explain")
 def explain_command(
-    pin: Annotated[str, typer.Argument(help="PROJECT==VERSION")],
+    target: Annotated[str, typer.Argument(
+        help="PROJECT==VERSION, or a deployment input (requirements, lock, report, files).")],
     sha256: Annotated[str | None, typer.Option("--sha256", help="Only this file.")] = None,
     policy: PolicyOption = DEFAULT_POLICY,
 ) -> None:
     """Explain the verdict on each file of a release, and what would make it pass."""
-    project, version = parse_pin(pin)
-    session = CheckSession.open(load_policy(policy))
+    loaded = load_policy(policy)
+    as_path = Path(target)
+    by_input = "==" not in target and as_path.exists()
+    if by_input:
+        files, problems = gather_inputs([as_path], [])
+    else:
+        project, version = parse_pin(target)
+    session = CheckSession.open(loaded)
     try:
-        explanations = explain(session, project, version, sha256)
+        if by_input:
+            report = session.check(files, problems)
+            explanations = explain_verdicts(session, report.verdicts)
+            for p in report.problems:
+                sys.stdout.write(f"{p.source}: {p.requirement}: {p.reason}\n")
+        else:
+            explanations = explain(session, project, version, sha256)
     finally:
         session.close()
     sys.stdout.write(render_explanations(explanations))
-    raise typer.Exit(0 if all(e.verdict.passed for e in explanations) else 1)
+    failed = not all(e.verdict.passed for e in explanations) or (by_input and bool(problems))
+    raise typer.Exit(1 if failed else 0)
 
 
 @app.command("demo")

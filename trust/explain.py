@@ -3,7 +3,7 @@ would make it pass."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from attest.errors import InputError
@@ -49,9 +49,14 @@ def explain(session: CheckSession, project: str, version: str, sha256: str | Non
     if not files:
         raise InputError(f"no attested file of {project} {version}"
                          + (f" with sha256 {sha256}" if sha256 else "") + " in any registry")
-    report = session.check(files)
+    return explain_verdicts(session, session.check(files).verdicts, key_label)
+
+
+def explain_verdicts(session: CheckSession, verdicts: Sequence[FileVerdict],
+                     key_label: Callable[[str], str] = short_fpr) -> list[Explanation]:
+    """Explanations of verdicts already reached, e.g. on a deployment input's files."""
     result = []
-    for verdict in report.verdicts:
+    for verdict in verdicts:
         implied = {c: tuple(sorted(session.policy.criteria.closure([c]) - {c}))
                    for j in verdict.attestations for c in j.criteria}
         result.append(Explanation(verdict, implied,

@@ -13,7 +13,7 @@ def render_explanations(explanations: list[Explanation]) -> str:
     for e in explanations:
         v = e.verdict
         f = v.file
-        out.append(f"{f.project} {f.version}  {f.filename}  sha256 {f.sha256}")
+        out.append(f"{f.project} {f.version}  {f.filename or f.source}  sha256 {f.sha256 or '?'}")
         out.append(f"  status: {'PASS' if v.passed else 'FAIL'}  (policy {v.rule}: "
                    f"{v.requirement.signers} signer(s), criteria "
                    f"{' and '.join(v.requirement.criteria)}"
