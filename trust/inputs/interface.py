@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from attest.errors import InputError
+from attest.names import normalize_project, normalize_version
 from trust.release import InputProblem, ReleaseFile
 
 MAX_INPUT_BYTES = 16 * 1024 * 1024
@@ -145,6 +146,18 @@ class Fields:
     def optional_string(self, table: dict[str, Any], key: str, where: str) -> str | None:
         """`table[key]` as a string, or None when absent."""
         return None if key not in table else self.string(table[key], f"{where}.{key}")
+
+    def name_and_version(self, table: dict[str, Any], where: str
+                         ) -> tuple[str, str, str | None, str | None]:
+        """`name` and optional `version` of a package table: as written, and normalised."""
+        name = self.string(table.get("name"), f"{where}.name")
+        raw_version = self.optional_string(table, "version", where)
+        try:
+            project = normalize_project(name)
+            version = None if raw_version is None else normalize_version(raw_version)
+        except ValueError as e:
+            raise self.fail(where, str(e)) from e
+        return name, project, raw_version, version
 
     def optional_size(self, table: dict[str, Any], key: str, where: str) -> int | None:
         """`table[key]` as a size in bytes (an integer >= 0), or None when absent."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from attest.names import normalize_project, normalize_sha256, normalize_version
+from attest.names import normalize_sha256
 from trust.inputs.files import filename_from_location, parse_release_filename
 from trust.inputs.interface import (
     DeploymentInput,
@@ -69,13 +69,7 @@ class PylockInput(DeploymentInput):
 
     def _package(self, fields: Fields, package: dict[str, Any], number: int, where: str
                  ) -> list[LocatedEntry]:
-        name = fields.string(package.get("name"), f"{where}.name")
-        raw_version = fields.optional_string(package, "version", where)
-        try:
-            project = normalize_project(name)
-            version = None if raw_version is None else normalize_version(raw_version)
-        except ValueError as e:
-            raise fields.fail(where, str(e)) from e
+        name, project, raw_version, version = fields.name_and_version(package, where)
         requirement = name if raw_version is None else f"{name}=={raw_version}"
         source = f"{self.path}: {where} ({requirement})"
         # (part, index in wheels, where, table)

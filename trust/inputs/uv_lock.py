@@ -19,7 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from attest.names import normalize_project, normalize_sha256, normalize_version
+from attest.names import normalize_sha256
 from trust.inputs.files import (
     filename_from_location,
     local_path_of,
@@ -59,13 +59,7 @@ class UvLockInput(DeploymentInput):
 
     def _package(self, fields: Fields, package: dict[str, Any], where: str,
                  files: list[ReleaseFile], problems: list[InputProblem]) -> None:
-        name = fields.string(package.get("name"), f"{where}.name")
-        raw_version = fields.optional_string(package, "version", where)
-        try:
-            project = normalize_project(name)
-            version = None if raw_version is None else normalize_version(raw_version)
-        except ValueError as e:
-            raise fields.fail(where, str(e)) from e
+        name, project, raw_version, version = fields.name_and_version(package, where)
         requirement = name if raw_version is None else f"{name}=={raw_version}"
         source_table = fields.table(package.get("source", {}), f"{where}.source")
         kind = next(iter(source_table), None)
