@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from attest.errors import InputError
-from attest.gpg import UserGnuPG, certify_key, generate_key, kill_agent
+from attest.gpg import UserGnuPG, certify_key, generate_key, kill_agent, new_home
 from attest.model import Verdict
 from registry.repo import Registry
 from registry.vouch import subject_for_file, vouch
@@ -37,7 +37,7 @@ class Demo:
     requirements: Path
     """A requirements file with hashes naming the same files."""
     gnupghome: Path
-    """The GnuPG home holding every demo key, secret keys included."""
+    """The GnuPG home holding every demo key, secret keys included (short path, under /tmp)."""
     keys: dict[str, str]
     """Fingerprint per name."""
 
@@ -48,13 +48,17 @@ def build_demo(folder: Path) -> Demo:
         if not (folder / MARKER).exists():
             raise InputError("exists and is not a signoff demo folder; choose another --dir",
                              file=folder)
-        if (folder / "gnupg").exists():
-            kill_agent(folder / "gnupg")
+        linked = folder / "gnupg"
+        if linked.is_symlink():
+            kill_agent(linked.resolve())
+            shutil.rmtree(linked.resolve(), ignore_errors=True)
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     (folder / MARKER).write_text("made by `signoff demo`; safe to delete\n")
-    home = folder / "gnupg"
-    home.mkdir(mode=0o700)
+    # gpg-agent's socket lives in the home, and socket paths are limited to about 100 bytes:
+    # the keys live in a short folder under /tmp, linked from the demo folder.
+    home = new_home()
+    (folder / "gnupg").symlink_to(home, target_is_directory=True)
     keys = {"acme-security": generate_key(home, "ACME Security <security@acme.example>")}
     for name in VETTERS:
         keys[name] = generate_key(home, f"{name.capitalize()} <{name}@vetters.example>")
