@@ -271,37 +271,74 @@ def _first_parent_chain(head: pygit2.Commit, stop: str | None
     return chain, False
 
 
+@dataclass(frozen=True)
+class TreeChange:
+    """One non-tree entry that differs between two trees; subtrees are descended into."""
+
+    path: str
+    """Full path of the entry."""
+    old: pygit2.Object | None
+    """The entry before (with its id and filemode), or None when it was added."""
+    new: pygit2.Object | None
+    """The entry after, or None when it was removed."""
+
+
+def tree_changes(old: pygit2.Tree | None, new: pygit2.Tree | None, prefix: str = ""
+                 ) -> Iterator[TreeChange]:
+    """Every added, removed or changed entry between two trees, descending only where ids differ.
+
+    An entry whose id and mode are the same on both sides is skipped whole, however large the
+    subtree behind it: that pruning is what keeps walking a long history cheap. A mode change
+    with the same id (a file made executable) is a change.
+    """
+    before = {e.name: e for e in old} if old is not None else {}
+    after = {e.name: e for e in new} if new is not None else {}
+    for name, entry in after.items():
+        previous = before.get(name)
+        if (previous is not None and previous.id == entry.id
+                and previous.filemode == entry.filemode):
+            continue
+        path = prefix + str(name)
+        was_tree, is_tree = isinstance(previous, pygit2.Tree), isinstance(entry, pygit2.Tree)
+        if was_tree or is_tree:
+            yield from tree_changes(previous if was_tree else None,  # type: ignore[arg-type]
+                                    entry if is_tree else None,  # type: ignore[arg-type]
+                                    path + "/")
+            if previous is not None and not was_tree:
+                yield TreeChange(path, previous, None)
+            if not is_tree:
+                yield TreeChange(path, None, entry)
+        else:
+            yield TreeChange(path, previous, entry)
+    for name, previous in before.items():
+        if name in after:
+            continue
+        if isinstance(previous, pygit2.Tree):
+            yield from tree_changes(previous, None, prefix + str(name) + "/")
+        else:
+            yield TreeChange(prefix + str(name), previous, None)
+
+
 def _changed_blobs(tree: pygit2.Tree, parent: pygit2.Tree | None) -> Iterator[str]:
     """Indexed blob paths in `tree` that are absent from, or differ in, `parent`."""
     for name in INDEXED_DIRS:
-        sub = _subtree(tree, name)
+        sub = subtree(tree, name)
         if sub is None:
             continue
-        old = _subtree(parent, name) if parent is not None else None
+        old = subtree(parent, name) if parent is not None else None
         if old is not None and old.id == sub.id:
             continue
-        yield from _walk_changed(sub, old, name)
+        for change in tree_changes(old, sub, name + "/"):
+            if isinstance(change.new, pygit2.Blob):
+                yield change.path
 
 
-def _subtree(tree: pygit2.Tree | None, name: str) -> pygit2.Tree | None:
+def subtree(tree: pygit2.Tree | None, name: str) -> pygit2.Tree | None:
+    """The subtree `name` of `tree`, or None when absent or not a tree."""
     if tree is None or name not in tree:
         return None
     entry = tree[name]
     return entry if isinstance(entry, pygit2.Tree) else None
-
-
-def _walk_changed(tree: pygit2.Tree, old: pygit2.Tree | None, prefix: str) -> Iterator[str]:
-    old_entries = {e.name: e for e in old} if old is not None else {}
-    for entry in tree:
-        before = old_entries.get(entry.name)
-        if before is not None and before.id == entry.id:
-            continue  # unchanged blob or subtree: the pruning that keeps this cheap
-        path = f"{prefix}/{entry.name}"
-        if isinstance(entry, pygit2.Tree):
-            yield from _walk_changed(entry, before if isinstance(before, pygit2.Tree) else None,
-                                     path)
-        elif isinstance(entry, pygit2.Blob):
-            yield path
 
 
 def _chunks(items: list[str]) -> Iterator[list[str]]:

@@ -1,0 +1,216 @@
+"""`signoff registry sync`: bring an organisation's fork up to date with its upstream registry.
+
+The fork keeps its private attestations; upstream's arrive by a git merge. Three rules make the
+merge safe for signed files:
+
+- The upstream head must descend from the last upstream head this client verified (rollback
+  protection, registry.rollback), unless a rewrite is accepted.
+- A statement, signature or key edited on both sides is refused, never merged line by line: a
+  textual merge of two signed files is a file nobody signed. Since paths are per signer, such an
+  edit can only be the same signer's, on both sides; the explanation says so.
+- Nothing is touched until the result is known to be good: the merge commit is built as an
+  object first, the work tree is checked out safely, and the branch moves last.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import pygit2
+
+from registry.errors import RegistryError
+from registry.history import INDEXED_DIRS, subtree, tree_changes
+from registry.rollback import HeadCheck, check_head, record_head, registry_key
+
+UPSTREAM_REMOTE = "upstream"
+DEFAULT_BRANCH = "main"
+
+
+class SyncOutcome(StrEnum):
+    """What sync did to the fork's branch."""
+
+    UP_TO_DATE = "up-to-date"
+    FAST_FORWARD = "fast-forward"
+    MERGED = "merged"
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """The outcome of one sync."""
+
+    outcome: SyncOutcome
+    """Up to date, fast-forwarded, or merged with a merge commit."""
+    branch: str
+    """The fork's branch that was updated."""
+    before: str
+    """The fork's head before."""
+    after: str
+    """The fork's head after."""
+    upstream_head: str
+    """The upstream commit merged."""
+    upstream_check: HeadCheck
+    """The rollback check of the upstream head (with `rewrite_accepted`)."""
+
+
+class SyncConflict(RegistryError):
+    """Fork and upstream both changed the same signed paths; the fork was left untouched."""
+
+    def __init__(self, registry: str, paths: list[str]) -> None:
+        self.paths = paths
+        listed = "\n".join(f"  {p}" for p in paths[:50])
+        more = f"\n  ... and {len(paths) - 50} more" if len(paths) > 50 else ""
+        super().__init__(
+            f"the fork and upstream both changed {len(paths)} signed path(s); nothing was "
+            f"changed:\n{listed}{more}",
+            file=registry,
+            hint=("each path belongs to one signer, so that signer changed it on both sides. "
+                  "Keep one version: revert the fork's change (git revert) or ask the signer to "
+                  "re-attest upstream, then sync again."))
+
+
+def upstream_url(location: str) -> str:
+    """A URL libgit2 can fetch: URLs as given, local paths made absolute."""
+    if "://" in location or location.startswith("git@"):
+        return location
+    return str(Path(location).expanduser().resolve())
+
+
+def ensure_upstream(repo: pygit2.Repository, location: str | None) -> pygit2.Remote:
+    """The `upstream` remote, added or re-pointed when `location` is given."""
+    names = {r.name for r in repo.remotes}
+    if location is not None:
+        url = upstream_url(location)
+        if UPSTREAM_REMOTE in names:
+            if repo.remotes[UPSTREAM_REMOTE].url != url:
+                repo.remotes.set_url(UPSTREAM_REMOTE, url)
+        else:
+            repo.remotes.create(UPSTREAM_REMOTE, url)
+    elif UPSTREAM_REMOTE not in names:
+        raise RegistryError(f"no remote named {UPSTREAM_REMOTE!r} and no --upstream given",
+                            file=repo.path, hint="pass --upstream URL or PATH once; it is kept")
+    return repo.remotes[UPSTREAM_REMOTE]
+
+
+def fetch_upstream(repo: pygit2.Repository, remote: pygit2.Remote, branch: str) -> pygit2.Commit:
+    """Fetch `branch` into refs/remotes/upstream/<branch> and return its commit."""
+    local_ref = f"refs/remotes/{UPSTREAM_REMOTE}/{branch}"
+    try:
+        # Forced, so that a rewritten upstream is seen as it is and judged by the rollback check.
+        remote.fetch([f"+refs/heads/{branch}:{local_ref}"])
+    except pygit2.GitError as e:
+        raise RegistryError(f"cannot fetch {branch} from {remote.url}: {e}",
+                            file=repo.path) from e
+    try:
+        return repo.references[local_ref].peel(pygit2.Commit)
+    except (KeyError, pygit2.GitError) as e:
+        raise RegistryError(f"upstream {remote.url} has no branch {branch!r}",
+                            file=repo.path) from e
+
+
+def sync(repo: pygit2.Repository, upstream: str | None = None, branch: str = DEFAULT_BRANCH,
+         accept_rewrite: bool = False, state_dir: Path | None = None) -> SyncResult:
+    """Fetch upstream, check it against the rollback record, merge it into the current branch."""
+    where = repo.workdir or repo.path
+    if repo.head_is_unborn or repo.head_is_detached:
+        raise RegistryError("the fork has no current branch to merge into", file=where,
+                            hint="check out the fork's main branch first")
+    _refuse_local_changes(repo, where)
+    remote = ensure_upstream(repo, upstream)
+    theirs = fetch_upstream(repo, remote, branch)
+    checked = check_head(repo, theirs.id, state_dir, accept_rewrite,
+                         key=registry_key(repo, f"{UPSTREAM_REMOTE}/{branch}"),
+                         label=f"upstream {remote.url} ({branch})")
+    ref_name = repo.references["HEAD"].target
+    assert isinstance(ref_name, str)
+    ours = repo.head.peel(pygit2.Commit)
+    if ours.id == theirs.id or repo.descendant_of(ours.id, theirs.id):
+        outcome, new = SyncOutcome.UP_TO_DATE, ours.id
+    elif repo.descendant_of(theirs.id, ours.id):
+        outcome, new = SyncOutcome.FAST_FORWARD, theirs.id
+    else:
+        outcome, new = SyncOutcome.MERGED, _merge_commit(repo, ours, theirs, branch, remote, where)
+    if new != ours.id:
+        _move_branch(repo, ref_name, ours, repo[new].peel(pygit2.Commit), outcome)
+    record_head(repo, checked, state_dir)
+    return SyncResult(outcome, ref_name.removeprefix("refs/heads/"), str(ours.id), str(new),
+                      str(theirs.id), checked)
+
+
+def _refuse_local_changes(repo: pygit2.Repository, where: str) -> None:
+    if repo.is_bare:
+        return
+    harmless = {pygit2.enums.FileStatus.IGNORED, pygit2.enums.FileStatus.WT_NEW}
+    changed = sorted(path for path, flags in repo.status().items() if flags not in harmless)
+    if changed:
+        raise RegistryError(f"the fork has uncommitted changes: {', '.join(changed[:5])}"
+                            + (" ..." if len(changed) > 5 else ""), file=where,
+                            hint="commit or discard them, then sync again")
+
+
+def both_changed(repo: pygit2.Repository, base: pygit2.Tree | None, ours: pygit2.Tree,
+                 theirs: pygit2.Tree) -> list[str]:
+    """Signed paths (attestations, keys) that both sides changed, to different results."""
+    def changes(tree: pygit2.Tree) -> dict[str, pygit2.Oid | None]:
+        found: dict[str, pygit2.Oid | None] = {}
+        for top in INDEXED_DIRS:
+            old = subtree(base, top)
+            new = subtree(tree, top)
+            for change in tree_changes(old, new, top + "/"):
+                found[change.path] = change.new.id if change.new is not None else None
+        return found
+
+    mine, upstream = changes(ours), changes(theirs)
+    return sorted(p for p in mine.keys() & upstream.keys() if mine[p] != upstream[p])
+
+
+def _merge_commit(repo: pygit2.Repository, ours: pygit2.Commit, theirs: pygit2.Commit,
+                  branch: str, remote: pygit2.Remote, where: str) -> pygit2.Oid:
+    base_id = repo.merge_base(ours.id, theirs.id)
+    base = repo[base_id].peel(pygit2.Commit).tree if base_id is not None else None
+    clashing = both_changed(repo, base, ours.tree, theirs.tree)
+    if clashing:
+        raise SyncConflict(where, clashing)
+    # No rename detection: a path is an identity (signer, file), never a guess from similarity.
+    index = repo.merge_commits(ours, theirs, flags=pygit2.enums.MergeFlag(0))
+    if index.conflicts is not None:
+        paths = sorted({entry.path for trio in index.conflicts for entry in trio
+                        if entry is not None})
+        raise SyncConflict(where, paths)
+    tree = index.write_tree(repo)
+    who = _signature(repo)
+    message = (f"Merge {UPSTREAM_REMOTE}/{branch} ({str(theirs.id)[:12]}) from {remote.url}\n")
+    return repo.create_commit(None, who, who, message, tree, [ours.id, theirs.id])
+
+
+def _move_branch(repo: pygit2.Repository, ref_name: str, ours: pygit2.Commit,
+                 new: pygit2.Commit, outcome: SyncOutcome) -> None:
+    """Check out `new` safely, then move the branch; put the work tree back if that fails."""
+    if not repo.is_bare:
+        try:
+            repo.checkout_tree(  # type: ignore[no-untyped-call]
+                new.tree, strategy=pygit2.enums.CheckoutStrategy.SAFE)
+        except pygit2.GitError as e:
+            raise RegistryError(f"cannot update the work tree: {e}", file=repo.workdir,
+                                hint="move aside untracked files in the way, then sync again"
+                                ) from e
+    ref = repo.references[ref_name]
+    try:
+        if ref.target != ours.id:
+            raise RegistryError(f"{ref_name} moved during sync; try again", file=repo.path)
+        ref.set_target(new.id, f"signoff sync: {outcome.value}")
+    except BaseException:
+        if not repo.is_bare:
+            repo.checkout_tree(  # type: ignore[no-untyped-call]
+                ours.tree, strategy=pygit2.enums.CheckoutStrategy.FORCE)
+        raise
+
+
+def _signature(repo: pygit2.Repository) -> pygit2.Signature:
+    try:
+        return repo.default_signature
+    except (KeyError, pygit2.GitError):
+        name = os.environ.get("GIT_COMMITTER_NAME", "signoff")
+        return pygit2.Signature(name, os.environ.get("GIT_COMMITTER_EMAIL", "signoff@localhost"))
