@@ -140,6 +140,10 @@ class HistoryIndex:
         try:
             directory.mkdir(exist_ok=True)
             db = sqlite3.connect(location, isolation_level=None, timeout=30)
+            # WAL with NORMAL sync cannot corrupt the index; a crash may only lose the last
+            # update, leaving the index at an older head, which the next update extends.
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error):
             location = ":memory:"
@@ -189,9 +193,7 @@ class HistoryIndex:
                 self.db.execute("DELETE FROM paths")
                 self.db.execute("DELETE FROM commits")
                 self.db.execute("DELETE FROM meta")
-            before = self.path_count()
-            self._process(reversed(chain))
-            new_paths = self.path_count() - before
+            new_paths = self._process(reversed(chain))
             self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                                 [("schema", INDEX_SCHEMA), ("head", head_id)])
             self.db.execute("COMMIT")
@@ -201,7 +203,9 @@ class HistoryIndex:
             raise
         return UpdateStats(head_id, len(chain), new_paths, rebuilt)
 
-    def _process(self, commits: Iterable[pygit2.Commit]) -> None:
+    def _process(self, commits: Iterable[pygit2.Commit]) -> int:
+        """Index `commits`, oldest first; the number of paths seen for the first time."""
+        new_paths = 0
         for commit in commits:
             parent = commit.parents[0] if commit.parent_ids else None
             cid, time = str(commit.id), commit.commit_time
@@ -211,11 +215,17 @@ class HistoryIndex:
                     for path in _changed_blobs(commit.tree, parent.tree if parent else None)]
             if not rows:
                 continue
-            # A path seen before keeps its first appearance; only its last change moves.
-            self.db.executemany(
-                "INSERT INTO paths VALUES (?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET "
-                "changed_commit = excluded.changed_commit, changed_time = excluded.changed_time",
-                rows)
+            before = self.db.total_changes
+            self.db.executemany("INSERT OR IGNORE INTO paths VALUES (?, ?, ?, ?, ?)", rows)
+            inserted = self.db.total_changes - before
+            if inserted < len(rows):
+                # A path seen before keeps its first appearance; only its last change moves.
+                self.db.executemany(
+                    "UPDATE paths SET changed_commit = ?, changed_time = ? "
+                    "WHERE path = ? AND commit_id != ?",
+                    [(cid, time, row[0], cid) for row in rows])
+            new_paths += inserted
+        return new_paths
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -295,8 +305,9 @@ def tree_changes(old: pygit2.Tree | None, new: pygit2.Tree | None, prefix: str =
     after = {e.name: e for e in new} if new is not None else {}
     for name, entry in after.items():
         previous = before.get(name)
-        if (previous is not None and previous.id == entry.id
-                and previous.filemode == entry.filemode):
+        # Same id: skip. Modes (an enum pygit2 builds per access) matter only for blobs.
+        if previous is not None and previous.id == entry.id and (
+                isinstance(entry, pygit2.Tree) or previous.filemode == entry.filemode):
             continue
         path = prefix + str(name)
         was_tree, is_tree = isinstance(previous, pygit2.Tree), isinstance(entry, pygit2.Tree)
