@@ -1,0 +1,519 @@
+"""Pull-request validation: can the change from a base to a head be merged into a registry?
+
+Everything between the merge base and the head is judged as one change (what a merge would
+bring in), found by a tree walk pruned by subtree id. The rules:
+
+- Only layout paths: statements, their signatures and key files; no stray files, symlinks,
+  submodules or executable bits, nothing over its size cap. The registry's own files
+  (registry.yaml, README.md, CONTRIBUTING.md, the workflow) are for maintainers.
+- Every added or changed statement parses strictly, has its signature, verifies with the key
+  its file name names (present in `keys/` at the head), and matches its path.
+- An existing statement may change only by being replaced with a newer one (a later `date`),
+  which the rules above make the same signer's. A replay of the signer's own older statement
+  is refused by the date.
+- Deleting an attestation or a key is refused unless removals are allowed (maintainers only).
+- A key file may be added; an existing one may only gain material (certifications, user IDs,
+  subkeys, a revocation). Nothing it had may disappear.
+- A new statement whose filename is already attested under another sha256 is a hash conflict.
+
+The core returns findings; the command line prints them (text, JSON or GitHub annotations).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pygit2
+
+from attest.errors import AttestationError, InputError, SignoffError
+from attest.gpg import (
+    MAX_SIGNATURE_BYTES,
+    Keyring,
+    SignatureCheck,
+    gpg_binary,
+    kill_agent,
+    new_home,
+)
+from attest.model import MAX_ATTESTATION_BYTES, Attestation, load_attestation
+from attest.names import (
+    normalize_fingerprint,
+    normalize_project,
+    normalize_sha256,
+    normalize_version,
+)
+from registry.errors import RegistryError
+from registry.history import TreeChange, tree_changes
+from registry.layout import (
+    ATTESTATIONS_DIR,
+    KEYS_DIR,
+    MAX_KEY_FILE_BYTES,
+    REGISTRY_FILE,
+    STATEMENT_SUFFIX,
+    AttestationPath,
+    key_path,
+    parse_attestation_path,
+    parse_key_path,
+    statement_path,
+    version_dir,
+)
+from registry.templates import TEMPLATE_PATHS
+
+REGISTRY_FILES = frozenset({REGISTRY_FILE, *TEMPLATE_PATHS})
+"""The registry's own files: changed by maintainers, never by a vetter's pull request."""
+MAX_REGISTRY_FILE_BYTES = 1024 * 1024
+_REGULAR = pygit2.enums.FileMode.BLOB
+_EXECUTABLE = pygit2.enums.FileMode.BLOB_EXECUTABLE
+_LINK = pygit2.enums.FileMode.LINK
+_SUBMODULE = pygit2.enums.FileMode.COMMIT
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One reason the change cannot be merged."""
+
+    path: str
+    """The registry path at fault."""
+    message: str
+    """What is wrong and, where it helps, what to do."""
+    line: int | None = None
+    """Line in the file, when there is one."""
+
+    def text(self) -> str:
+        """`PATH[:LINE]: message`."""
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{where}: {self.message}"
+
+    def github(self) -> str:
+        """A GitHub Actions workflow annotation: `::error file=PATH::message`."""
+        props = f"file={_escape_property(self.path)}"
+        if self.line is not None:
+            props += f",line={self.line}"
+        return f"::error {props}::{_escape_data(self.message)}"
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The verdict on one pull request."""
+
+    base: str
+    """The base commit given."""
+    head: str
+    """The head commit given."""
+    merge_base: str
+    """Where the change starts."""
+    findings: tuple[Finding, ...]
+    """Everything that stops the merge; empty when it can be merged."""
+    statements: int
+    """Added or changed statements checked."""
+    keys: int
+    """Added or changed key files checked."""
+
+    @property
+    def ok(self) -> bool:
+        """True when the change can be merged."""
+        return not self.findings
+
+
+def validate(repo: pygit2.Repository, base: str, head: str, allow_removals: bool = False,
+             allow_registry_files: bool = False, workers: int | None = None
+             ) -> ValidationReport:
+    """Judge the change from the merge base of `base` and `head` to `head`."""
+    base_commit = _resolve(repo, base)
+    head_commit = _resolve(repo, head)
+    merge_base = repo.merge_base(base_commit.id, head_commit.id)
+    if merge_base is None:
+        raise RegistryError(f"{base} and {head} share no history", file=repo.path,
+                            hint="fetch the full history (fetch-depth: 0) and the base branch")
+    start = repo[merge_base].peel(pygit2.Commit)
+    run = _Validation(repo, start.tree, head_commit.tree, allow_removals, allow_registry_files)
+    run.classify(tree_changes(start.tree, head_commit.tree))
+    run.check_keys()
+    run.check_statements(workers)
+    findings = tuple(sorted(run.findings, key=lambda f: (f.path, f.line or 0, f.message)))
+    return ValidationReport(str(base_commit.id), str(head_commit.id), str(merge_base), findings,
+                            len(run.statements), len(run.keys))
+
+
+def _resolve(repo: pygit2.Repository, rev: str) -> pygit2.Commit:
+    try:
+        return repo.revparse_single(rev).peel(pygit2.Commit)
+    except (KeyError, ValueError, pygit2.GitError) as e:
+        raise RegistryError(f"no such revision {rev!r}", file=repo.path,
+                            hint="fetch it first; CI needs checkout with fetch-depth: 0") from e
+
+
+class _Validation:
+    """The state of one validation run: changed paths sorted by kind, and findings."""
+
+    def __init__(self, repo: pygit2.Repository, start: pygit2.Tree, head: pygit2.Tree,
+                 allow_removals: bool, allow_registry_files: bool) -> None:
+        self.repo = repo
+        self.start = start
+        self.head = head
+        self.allow_removals = allow_removals
+        self.allow_registry_files = allow_registry_files
+        self.findings: list[Finding] = []
+        self.statements: dict[str, AttestationPath] = {}
+        self.keys: dict[str, pygit2.Object] = {}
+        self.bad_paths: set[str] = set()
+        self.bad_keys: set[str] = set()
+        self._subjects: dict[tuple[str, str], dict[str, set[str]]] = {}
+
+    def fail(self, path: str, message: str, line: int | None = None) -> None:
+        self.findings.append(Finding(path, message, line))
+
+    # -- which paths changed, and are they allowed -------------------------------------------
+
+    def classify(self, changes: Iterable[TreeChange]) -> None:
+        for change in changes:
+            path, new = change.path, change.new
+            if new is None:
+                self._removed(path)
+                continue
+            if not self._plain_file(path, new):
+                self.bad_paths.add(path)
+                continue
+            if path in REGISTRY_FILES:
+                self._registry_file(path, new)
+                continue
+            parsed = parse_attestation_path(path)
+            if parsed is not None:
+                cap = MAX_SIGNATURE_BYTES if parsed.is_signature else MAX_ATTESTATION_BYTES
+                if self._within(path, new, cap):
+                    self.statements.setdefault(parsed.statement, parsed)
+                else:
+                    self.bad_paths.add(path)
+                continue
+            fpr = parse_key_path(path)
+            if fpr is not None:
+                if self._within(path, new, MAX_KEY_FILE_BYTES):
+                    self.keys[fpr] = new
+                else:
+                    self.bad_keys.add(fpr)
+                continue
+            self.fail(path, _stray_message(path))
+            self.bad_paths.add(path)
+
+    def _removed(self, path: str) -> None:
+        top = path.split("/", 1)[0]
+        if top in (ATTESTATIONS_DIR, KEYS_DIR) and not self.allow_removals:
+            what = "a key" if top == KEYS_DIR else "an attestation"
+            self.fail(path, f"removes {what}; removals are refused. A signer withdraws by "
+                            "attesting again (--reject, or no criteria); maintainers may pass "
+                            "--allow-removals")
+        elif path in REGISTRY_FILES and not self.allow_registry_files:
+            self.fail(path, "removes one of the registry's own files; only maintainers may "
+                            "(--allow-registry-files)")
+
+    def _plain_file(self, path: str, entry: pygit2.Object) -> bool:
+        mode = entry.filemode
+        if mode == _LINK:
+            self.fail(path, "is a symbolic link; a registry holds regular files only")
+        elif mode == _SUBMODULE:
+            self.fail(path, "is a submodule; a registry holds regular files only")
+        elif mode == _EXECUTABLE:
+            self.fail(path, "has the executable bit; a registry holds plain files "
+                            "(git update-index --chmod=-x)")
+        elif mode != _REGULAR:
+            self.fail(path, f"has file mode {int(mode):o}; a registry holds regular files only")
+        else:
+            return True
+        return False
+
+    def _within(self, path: str, entry: pygit2.Object, cap: int) -> bool:
+        # From the object header: a hostile blob is never loaded to learn that it is too big.
+        _kind, size = self.repo.odb.read_header(entry.id)
+        if size > cap:
+            self.fail(path, f"is {size} bytes, over the {cap}-byte cap for this kind of file")
+            return False
+        return True
+
+    def _registry_file(self, path: str, entry: pygit2.Object) -> None:
+        if not self.allow_registry_files:
+            self.fail(path, "changes one of the registry's own files; a vetter's pull request "
+                            "changes only attestations/ and keys/ (maintainers: "
+                            "--allow-registry-files)")
+        self._within(path, entry, MAX_REGISTRY_FILE_BYTES)
+
+    # -- key files ---------------------------------------------------------------------------
+
+    def check_keys(self) -> None:
+        if not self.keys:
+            return
+        home = new_home()
+        try:
+            for fpr, entry in sorted(self.keys.items()):
+                path = key_path(fpr)
+                new = _blob_data(entry)
+                old_entry = _lookup(self.start, path)
+                old = old_entry.data if isinstance(old_entry, pygit2.Blob) else None
+                problem = _key_problem(home, fpr, new, old)
+                if problem is not None:
+                    self.fail(path, problem)
+                    self.bad_keys.add(fpr)
+        finally:
+            kill_agent(home)
+            shutil.rmtree(home, ignore_errors=True)
+
+    # -- statements --------------------------------------------------------------------------
+
+    def check_statements(self, workers: int | None) -> None:
+        pending: list[tuple[AttestationPath, bytes, bytes]] = []
+        for statement, parsed in sorted(self.statements.items()):
+            ready = self._statement(statement, parsed)
+            if ready is not None:
+                pending.append((parsed, *ready))
+        if not pending:
+            return
+        ring = Keyring()
+        try:
+            usable = self._import_signers(ring, {p.fpr for p, _, _ in pending})
+            jobs = [(p, data, sig) for p, data, sig in pending if p.fpr in usable]
+            with ThreadPoolExecutor(max_workers=workers or min(4, os.cpu_count() or 1)) as pool:
+                results = list(pool.map(lambda job: ring.verify_detached(job[1], job[2]), jobs))
+        finally:
+            ring.close()
+        for (parsed, _, _), check in zip(jobs, results, strict=True):
+            self._signature(parsed, check)
+
+    def _statement(self, statement: str, parsed: AttestationPath) -> tuple[bytes, bytes] | None:
+        """Static checks of one statement; its bytes and signature when a verify is due."""
+        signature = parsed.signature
+        if statement in self.bad_paths or signature in self.bad_paths:
+            return None
+        entry = _lookup(self.head, statement)
+        if not isinstance(entry, pygit2.Blob):
+            self.fail(signature, f"is a signature without its statement {statement}")
+            return None
+        sig_entry = _lookup(self.head, signature)
+        if not isinstance(sig_entry, pygit2.Blob):
+            self.fail(statement, f"has no signature: add {parsed.fpr}.yaml.asc, the detached "
+                                 "armored signature (signoff attest writes both)")
+            return None
+        data = entry.data
+        try:
+            att = load_attestation(data, statement)
+        except AttestationError as e:
+            self.fail(statement, e.message, e.line)
+            return None
+        if not self._matches_path(statement, parsed, att):
+            return None
+        self._replacement(statement, att, data)
+        self._conflict(statement, parsed, att)
+        return data, sig_entry.data
+
+    def _matches_path(self, statement: str, parsed: AttestationPath, att: Attestation) -> bool:
+        s = att.subject
+        if (s.project, s.version, s.sha256) != (parsed.project, parsed.version, parsed.sha256):
+            self.fail(statement, f"its subject ({s.project} {s.version} sha256 {s.sha256}) does "
+                                 "not match the path it sits at; it belongs at "
+                                 f"{statement_path(s.project, s.version, s.sha256, att.signer)}")
+            return False
+        if att.signer != parsed.fpr:
+            self.fail(statement, f"signer {att.signer} differs from the file name's "
+                                 f"{parsed.fpr}")
+            return False
+        return True
+
+    def _replacement(self, statement: str, att: Attestation, data: bytes) -> None:
+        old_entry = _lookup(self.start, statement)
+        if not isinstance(old_entry, pygit2.Blob) or old_entry.data == data:
+            return
+        try:
+            old = load_attestation(old_entry.data, statement)
+        except AttestationError:
+            return  # a broken old statement may be replaced by any valid one of its signer
+        if att.date <= old.date:
+            self.fail(statement, f"replaces an attestation dated {_iso(old)} with one dated "
+                                 f"{_iso(att)}; a replacement must be newer")
+
+    def _conflict(self, statement: str, parsed: AttestationPath, att: Attestation) -> None:
+        others = self._filenames(parsed.project, parsed.version)
+        clashing = sorted(sha for sha, names in others.items()
+                          if sha != parsed.sha256 and att.subject.filename in names)
+        if clashing:
+            self.fail(statement, f"hash conflict: {att.subject.filename} is already attested "
+                                 f"under sha256 {', '.join(clashing)}; everyone must get the "
+                                 "same file")
+
+    def _filenames(self, project: str, version: str) -> dict[str, set[str]]:
+        """Filenames attested per sha256 for one release at the head (parsable statements)."""
+        key = (project, version)
+        if key not in self._subjects:
+            found: dict[str, set[str]] = {}
+            tree = _lookup(self.head, version_dir(project, version))
+            for sha_dir in tree if isinstance(tree, pygit2.Tree) else []:
+                if not isinstance(sha_dir, pygit2.Tree):
+                    continue
+                for entry in sha_dir:
+                    name = str(entry.name)
+                    if (not isinstance(entry, pygit2.Blob) or not name.endswith(STATEMENT_SUFFIX)
+                            or entry.size > MAX_ATTESTATION_BYTES):
+                        continue
+                    try:
+                        att = load_attestation(entry.data, name)
+                    except AttestationError:
+                        continue
+                    found.setdefault(str(sha_dir.name), set()).add(att.subject.filename)
+            self._subjects[key] = found
+        return self._subjects[key]
+
+    def _import_signers(self, ring: Keyring, fprs: set[str]) -> set[str]:
+        usable = set()
+        for fpr in sorted(fprs):
+            path = key_path(fpr)
+            entry = _lookup(self.head, path)
+            if fpr in self.bad_keys:
+                continue  # already reported
+            if not isinstance(entry, pygit2.Blob):
+                self.fail(path, f"is missing: attestations signed by {fpr} need its public key "
+                                "(signoff registry add-key FPR)")
+                continue
+            try:
+                ring.import_key(entry.data, path)
+            except SignoffError as e:
+                self.fail(path, e.message)
+                continue
+            usable.add(fpr)
+        return usable
+
+    def _signature(self, parsed: AttestationPath, check: SignatureCheck) -> None:
+        if not check.good:
+            self.fail(parsed.signature, f"does not verify with {parsed.fpr}, the key its file "
+                                        f"name names: {check.problem}")
+        elif check.primary_fpr != parsed.fpr:
+            self.fail(parsed.signature, f"is signed by {check.primary_fpr}, not by "
+                                        f"{parsed.fpr} as its file name says")
+
+
+def _lookup(tree: pygit2.Tree, path: str) -> pygit2.Object | None:
+    try:
+        return tree[path]
+    except KeyError:
+        return None
+
+
+def _blob_data(entry: pygit2.Object) -> bytes:
+    assert isinstance(entry, pygit2.Blob)
+    return entry.data
+
+
+def _iso(att: Attestation) -> str:
+    return att.date.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _stray_message(path: str) -> str:
+    top = path.split("/", 1)[0]
+    if top == ATTESTATIONS_DIR:
+        expected = _expected_attestation_path(path)
+        hint = (f" (expected {expected})" if expected and expected != path else
+                " (names must be normalised: PEP 503 project, PEP 440 version, lower-case "
+                "sha256, upper-case fingerprint)")
+        return ("is not an attestation layout path: attestations/<shard>/<project>/<version>/"
+                "<sha256>/<FPR>.yaml or .yaml.asc" + hint)
+    if top == KEYS_DIR:
+        return "is not a key path: keys/<FPR>.asc with the 40-hex upper-case fingerprint"
+    return ("is not a registry path: a pull request may add only attestations/ statements, "
+            "their signatures, and keys/")
+
+
+def _expected_attestation_path(path: str) -> str | None:
+    parts = path.split("/")
+    if len(parts) < 5:
+        return None
+    name = parts[-1]
+    suffix = ".yaml.asc" if name.endswith(".yaml.asc") else ".yaml" if name.endswith(
+        ".yaml") else None
+    if suffix is None:
+        return None
+    try:
+        expected = statement_path(normalize_project(parts[-4]), normalize_version(parts[-3]),
+                                  normalize_sha256(parts[-2]),
+                                  normalize_fingerprint(name[: -len(suffix)]))
+    except ValueError:
+        return None
+    return expected + (".asc" if suffix == ".yaml.asc" else "")
+
+
+# -- key material ------------------------------------------------------------------------------
+
+
+def _key_problem(home: Path, fpr: str, new: bytes, old: bytes | None) -> str | None:
+    """Why a new or changed key file is refused, or None."""
+    if b"PRIVATE KEY BLOCK" in new:
+        return "holds a secret key; only public keys belong in keys/"
+    try:
+        after = _key_material(home, new)
+    except InputError as e:
+        return e.message
+    primaries = [item for item in after if item[0] == "pub"]
+    if len(primaries) != 1:
+        return f"holds {len(primaries)} primary keys; a key file holds exactly one"
+    if primaries[0][1] != fpr:
+        return f"holds key {primaries[0][1]}, not {fpr} as its file name says"
+    if old is None:
+        return None
+    try:
+        before = _key_material(home, old)
+    except InputError:
+        return None  # the old file was unreadable; any valid key of the right name replaces it
+    lost = sorted(before - after)
+    if lost:
+        described = "; ".join(_describe(item) for item in lost[:5])
+        return (f"loses material it had: {described}. A key file may only gain certifications, "
+                "user IDs, subkeys or a revocation")
+    return None
+
+
+def _key_material(home: Path, armored: bytes) -> set[tuple[str, ...]]:
+    """Everything a key file holds, as comparable items, read without importing it."""
+    proc = subprocess.run([gpg_binary(), "--homedir", str(home), "--batch", "--with-colons",
+                           "--show-keys", "--with-sig-list"], input=armored, capture_output=True,
+                          check=False)
+    if proc.returncode != 0 or not proc.stdout:
+        raise InputError("is not an OpenPGP public key gpg can read")
+    items: set[tuple[str, ...]] = set()
+    context: tuple[str, ...] = ("primary",)
+    last: str | None = None
+    for line in proc.stdout.decode("utf-8", "replace").splitlines():
+        f = line.split(":")
+        kind = f[0]
+        if kind == "fpr" and last in ("pub", "sub") and len(f) > 9:
+            item = (last, f[9])
+            items.add(item)
+            context = item if last == "sub" else ("primary",)
+        elif kind in ("uid", "uat") and len(f) > 9:
+            # Field 8 is the hash of the user ID packet; field 10 its text (empty for uat).
+            context = (kind, f[7], f[9])
+            items.add(context)
+        elif kind in ("sig", "rev") and len(f) > 10:
+            items.add((kind, *context, f[4], f[5], f[10]))
+        last = kind
+    return items
+
+
+def _describe(item: tuple[str, ...]) -> str:
+    kind = item[0]
+    if kind in ("sig", "rev"):
+        what = "revocation" if kind == "rev" else "certification"
+        on = " ".join(x for x in item[1:-3] if x) or "the key"
+        return f"{what} by {item[-3]} made at {item[-2]} on {on}"
+    if kind == "uid":
+        return f"user ID {item[2]!r}"
+    if kind == "sub":
+        return f"subkey {item[1]}"
+    return " ".join(item)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
