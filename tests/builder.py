@@ -101,11 +101,12 @@ class RegistryBuilder:
         path.write_text(text)
         return path
 
-    def check(self, *inputs: Path, policy: Path | None = None) -> CheckReport:
+    def check(self, *inputs: Path, policy: Path | None = None, now: int | None = None
+              ) -> CheckReport:
         """Run the check core over release files, folders or requirements files."""
         loaded = load_policy(policy or self.tmp / "signoff-policy.yaml")
         files, problems = gather_inputs(list(inputs), [])
-        session = CheckSession.open(loaded)
+        session = CheckSession.open(loaded, now=now, state_dir=self.tmp / "state")
         try:
             return session.check(files, problems)
         finally:

@@ -10,6 +10,13 @@ import pytest
 from tests.builder import RegistryBuilder
 
 
+@pytest.fixture(autouse=True)
+def private_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+                  ) -> None:
+    """Client state (last verified heads) goes to a temporary folder, never the real one."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+
+
 @pytest.fixture
 def builder(tmp_path: Path) -> Iterator[RegistryBuilder]:
     """A fresh registry with real keys, removed after the test."""

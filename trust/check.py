@@ -15,7 +15,11 @@ from attest.errors import AttestationError
 from attest.gpg import SignatureCheck
 from attest.hashing import hash_file
 from attest.model import Attestation, load_attestation
+from registry.history import HistoryIndex
+from registry.layout import key_path
+from registry.maintainers import check_maintainers
 from registry.repo import Registry, StoredAttestation
+from registry.rollback import check_head, record_head
 from trust.evaluate import (
     Candidate,
     FileVerdict,
@@ -27,7 +31,7 @@ from trust.evaluate import (
 )
 from trust.policy import Policy, RegistrySource
 from trust.release import InputProblem, ReleaseFile
-from trust.standing import RootsOnly, TrustModel
+from trust.standing import KeyTooYoung, RootsOnly, TrustModel
 from trust.verification import SignatureVerifier
 
 
@@ -85,22 +89,55 @@ class CheckSession:
     _version_cache: dict[tuple[int, str, str], dict[str, list[StoredAttestation]]] = field(
         default_factory=dict)
     _parsed: dict[str, Attestation | None] = field(default_factory=dict)
+    _indexes: list[HistoryIndex] = field(default_factory=list)
 
     @classmethod
-    def open(cls, policy: Policy, now: int | None = None) -> CheckSession:
-        """Open every registry the policy names, at its HEAD."""
-        opened = []
-        warnings = []
+    def open(cls, policy: Policy, now: int | None = None, *, state_dir: Path | None = None,
+             accept_rewrite: bool = False) -> CheckSession:
+        """Open every registry the policy names at its HEAD, refusing rollbacks and rewrites,
+        enforcing the maintainers rule, and bringing each history index up to date."""
+        session = cls(policy, [])
+        if now is not None:
+            session.now = now
+        verified = []
         for source in policy.registries:
             registry = Registry.open(source.path)
             if registry.is_dirty():
-                warnings.append(f"{source.path}: uncommitted changes are ignored; "
-                                "check reads what is committed at HEAD")
-            opened.append(OpenedRegistry(source, registry, registry.head_commit()))
-        session = cls(policy, opened, warnings=warnings)
-        if now is not None:
-            session.now = now
+                session.warnings.append(f"{source.path}: uncommitted changes are ignored; "
+                                        "check reads what is committed at HEAD")
+            head = registry.head_commit()
+            label = str(source.path)
+            checked = check_head(registry.repo, head.id, state_dir, accept_rewrite, label=label)
+            if checked.rewrite_accepted:
+                session.warnings.append(f"{label}: accepted a rewritten history: {head.id} does "
+                                        f"not descend from {checked.previous}")
+            if source.maintainers and source.since is not None:
+                check_maintainers(registry.repo, registry.keys_at(head), head.id, source.since,
+                                  source.maintainers, label, registry.git_dir / "signoff")
+            index = HistoryIndex.open(registry.repo, registry.git_dir)
+            index.update(head.id)
+            session.warnings.extend(f"{label}: history anomaly: {a.describe()}"
+                                    for a in index.anomalies(session.now))
+            session._indexes.append(index)
+            session.registries.append(OpenedRegistry(source, registry, head,
+                                                     _content_age(index)))
+            verified.append((registry, checked))
+        # Record only once every registry passed: a refused run must not move any record.
+        for registry, checked in verified:
+            record_head(registry.repo, checked, state_dir)
         return session
+
+    def key_ages(self) -> dict[str, int | None]:
+        """Seconds each key file has stood on a main line (the oldest appearance wins)."""
+        ages: dict[str, int | None] = {}
+        for opened in self.registries:
+            for fpr in opened.registry.keys_at(opened.head):
+                # Keys count from their first appearance: gaining certifications is no reset.
+                seen = opened.first_seen(key_path(fpr))
+                age = None if seen is None else self.now - seen.time
+                best = ages.get(fpr)
+                ages[fpr] = age if best is None else best if age is None else max(best, age)
+        return ages
 
     def keys(self) -> dict[str, bytes]:
         """Union of every registry's keys (the first registry wins a fingerprint)."""
@@ -114,9 +151,12 @@ class CheckSession:
         """The trust model, built on first use."""
         if self._trust is None:
             if self.trust_factory is not None:
-                self._trust = self.trust_factory(self)
+                model = self.trust_factory(self)
             else:
-                self._trust = RootsOnly(self.policy.trust.roots, frozenset(self.keys()))
+                model = RootsOnly(self.policy.trust.roots, frozenset(self.keys()))
+            if self.policy.trust.min_key_age > 0:
+                model = KeyTooYoung(model, self.key_ages(), self.policy.trust.min_key_age)
+            self._trust = model
         return self._trust
 
     @property
@@ -131,6 +171,8 @@ class CheckSession:
         """Release the throwaway keyring."""
         if self._verifier is not None:
             self._verifier.close()
+        for index in self._indexes:
+            index.close()
 
     # -- per file ------------------------------------------------------------------------------
 
@@ -233,3 +275,18 @@ class CheckSession:
 def registry_paths(report: CheckReport) -> list[Path]:
     """Paths of the registries a report read."""
     return [Path(p) for p, _ in report.registries]
+
+
+def _content_age(index: HistoryIndex) -> Callable[[str], FirstSeen | None]:
+    """When a path's current content appeared on the main line: replacing an attestation
+    restarts its quarantine, while a key's first appearance is read from `time`."""
+
+    def lookup(path: str) -> FirstSeen | None:
+        seen = index.first_seen(path)
+        if seen is None:
+            return None
+        if path.startswith("keys/"):
+            return FirstSeen(seen.commit, seen.time)
+        return FirstSeen(seen.changed_commit, seen.changed_time)
+
+    return lookup

@@ -52,6 +52,12 @@ class OutputFormat(StrEnum):
 PolicyOption = Annotated[Path, typer.Option(
     "--policy", help="Policy file; registries in it are relative to it.")]
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="text or json.")]
+StateDirOption = Annotated[Path | None, typer.Option(
+    "--state-dir", help="Where the last verified head of each registry is recorded "
+    "(default: $XDG_STATE_HOME/signoff).")]
+AcceptRewriteOption = Annotated[bool, typer.Option(
+    "--accept-rewrite", help="Accept a registry head that does not descend from the last "
+    "verified one (an announced history rewrite).")]
 
 
 def stderr_console() -> Console:
@@ -96,10 +102,10 @@ def progress_bar(total: int, label: str) -> Iterator[Callable[[], None] | None]:
         yield lambda: bar.advance(task)
 
 
-def run_check(policy: Policy, files: list[ReleaseFile], problems: list[InputProblem]
-              ) -> CheckReport:
+def run_check(policy: Policy, files: list[ReleaseFile], problems: list[InputProblem],
+              state_dir: Path | None = None, accept_rewrite: bool = False) -> CheckReport:
     """Open the policy's registries and judge the files, with progress on a terminal."""
-    session = CheckSession.open(policy)
+    session = CheckSession.open(policy, state_dir=state_dir, accept_rewrite=accept_rewrite)
     try:
         with progress_bar(len(files), "verifying signatures") as tick:
             return session.check(files, problems, tick)
@@ -127,12 +133,14 @@ def check(
     uv_lock: Annotated[list[Path] | None, typer.Option(help="A uv.lock.")] = None,
     policy: PolicyOption = DEFAULT_POLICY,
     output: FormatOption = OutputFormat.TEXT,
+    state_dir: StateDirOption = None,
+    accept_rewrite: AcceptRewriteOption = False,
 ) -> None:
     """Check release files against the policy: exit 0 if all pass, 1 if any falls short."""
     loaded = load_policy(policy)
     files, problems = gather_inputs(paths or [], requirement or [], pylock or [],
                                     pip_report or [], uv_lock or [])
-    report = run_check(loaded, files, problems)
+    report = run_check(loaded, files, problems, state_dir, accept_rewrite)
     for warning in report.warnings:
         stderr_console().print(f"warning: {warning}", markup=False)
     sys.stdout.write(render(report, output))

@@ -152,8 +152,9 @@ class _PolicyReader:
             since = entry.get("since")
             if since is not None and not isinstance(since, str):
                 raise self.fail(f"{where}.since must be a commit id", "registries")
-            if since is not None and not maintainers:
-                raise self.fail(f"{where}.since needs maintainers", "registries")
+            if (since is None) != (not maintainers):
+                raise self.fail(f"{where}: maintainers and since go together: the rule covers "
+                                "the main-line commits after since", "registries")
             found.append(RegistrySource((self.path.parent / raw_path).resolve(), maintainers,
                                         since))
         return tuple(found)
