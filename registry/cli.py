@@ -14,6 +14,7 @@ from attest.names import normalize_fingerprint
 from registry.errors import RegistryError
 from registry.layout import REGISTRY_FILE
 from registry.repo import Registry
+from registry.sync import sync
 from registry.vouch import subject_for_file, subject_for_hash, vouch
 
 app = typer.Typer(help="Create and maintain a registry of attestations.", no_args_is_help=True)
@@ -67,6 +68,26 @@ def add_key(fpr: str, registry: RegistryOption = None, gnupghome: GnupgOption = 
         typer.echo(f"keys/{fingerprint}.asc is already up to date")
     else:
         typer.echo(f"committed keys/{fingerprint}.asc as {commit}")
+
+
+@app.command("sync")
+def sync_command(
+    registry: RegistryOption = None,
+    upstream: Annotated[str | None, typer.Option(
+        help="Upstream URL or path (default: the `upstream` remote already set).")] = None,
+    branch: Annotated[str, typer.Option(help="Upstream branch to merge.")] = "main",
+    accept_rewrite: Annotated[bool, typer.Option(
+        "--accept-rewrite", help="Accept an upstream head that does not descend from the last "
+        "one verified (an announced rewrite).")] = False,
+    state_dir: Annotated[Path | None, typer.Option(
+        "--state-dir", help="Where verified heads are recorded (default: "
+        "$XDG_STATE_HOME/signoff).")] = None,
+) -> None:
+    """Fetch the upstream registry and merge it into this fork's current branch."""
+    reg = open_registry(registry)
+    result = sync(reg.repo, upstream, branch, accept_rewrite, state_dir)
+    typer.echo(f"{result.outcome.value}: {result.branch} {result.before[:12]} -> "
+               f"{result.after[:12]} (upstream {result.upstream_head[:12]})")
 
 
 def attest_command(
