@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +17,7 @@ from registry.errors import RegistryError
 from registry.layout import REGISTRY_FILE
 from registry.repo import Registry
 from registry.sync import sync
+from registry.validate import validate
 from registry.vouch import subject_for_file, subject_for_hash, vouch
 
 app = typer.Typer(help="Create and maintain a registry of attestations.", no_args_is_help=True)
@@ -88,6 +91,44 @@ def sync_command(
     result = sync(reg.repo, upstream, branch, accept_rewrite, state_dir)
     typer.echo(f"{result.outcome.value}: {result.branch} {result.before[:12]} -> "
                f"{result.after[:12]} (upstream {result.upstream_head[:12]})")
+
+
+class ValidateFormat(StrEnum):
+    """How `validate` prints its findings."""
+
+    TEXT = "text"
+    JSON = "json"
+    GITHUB = "github"
+
+
+@app.command("validate")
+def validate_command(
+    base: Annotated[str, typer.Option(help="The pull request's base (e.g. origin/main).")],
+    head: Annotated[str, typer.Option(help="The pull request's head commit.")],
+    registry: RegistryOption = None,
+    output: Annotated[ValidateFormat, typer.Option(
+        "--format", help="text, json, or github (workflow annotations).")] = ValidateFormat.TEXT,
+    allow_removals: Annotated[bool, typer.Option(
+        "--allow-removals", help="For maintainers only: let the change delete attestations "
+        "or keys.")] = False,
+) -> None:
+    """Check a pull request's changes: exit 0 if it can be merged, 1 if not."""
+    reg = open_registry(registry)
+    report = validate(reg.repo, base, head, allow_removals=allow_removals)
+    if output is ValidateFormat.JSON:
+        doc = {"ok": report.ok, "base": report.base, "head": report.head,
+               "merge_base": report.merge_base, "statements": report.statements,
+               "keys": report.keys,
+               "findings": [{"path": f.path, "line": f.line, "message": f.message}
+                            for f in report.findings]}
+        typer.echo(json.dumps(doc, indent=2))
+    else:
+        for finding in report.findings:
+            typer.echo(finding.github() if output is ValidateFormat.GITHUB else finding.text())
+        summary = (f"{report.statements} statement(s) and {report.keys} key file(s) checked: "
+                   + ("can be merged" if report.ok else f"{len(report.findings)} problem(s)"))
+        typer.echo(summary if output is ValidateFormat.TEXT else f"::notice::{summary}")
+    raise typer.Exit(0 if report.ok else 1)
 
 
 def attest_command(
