@@ -35,9 +35,11 @@
   only fully valid keys are introducers, so a marginally valid key's certifications are never
   even looked at. `undefined` (`q`) is for a key certified by a fully valid key that has no
   usable ownertrust.
-- A root key that is revoked or expired is still an introducer: GnuPG puts every ultimately
-  trusted key in the first introducer list without looking at its state. The root itself shows
-  `revoked`/`expired`, but the keys it certified stay valid.
+- A root key that is revoked or expired introduces nobody, although validate_keys puts every
+  ultimately trusted key in the first introducer list without looking at its state: when gpg
+  checks a certification it cannot look up a revoked or expired signer (the certification
+  shows as `?`, "no public key", in a listing of the certified key alone), so the
+  certification is dropped. Found by the oracle test, not by reading the code.
 - A trust signature's depth is only honoured along a chain that starts at a root: a key made
   an introducer by ownertrust alone has trust depth 0, so its own trust signatures count as
   plain certifications.
@@ -353,7 +355,10 @@ class _Walk:
         return _OWNERTRUST_LEVEL.get(self.s.introducers.get(fpr, Ownertrust.UNKNOWN), _UNKNOWN)
 
     def run(self) -> TrustResult:
-        roots = [f for f in sorted(self.s.roots) if f in self.prepared]
+        # A revoked or expired root introduces nobody: gpg cannot look up its key to check
+        # the certifications it made (they show as `?`), so they are ignored.
+        roots = [f for f in sorted(self.s.roots)
+                 if f in self.prepared and not self.prepared[f].dead]
         klist = {f: _Introducer(_ULTIMATE) for f in roots}
         used = set(roots)
         skip = set(roots)
