@@ -293,41 +293,53 @@ class TreeChange:
     """The entry after, or None when it was removed."""
 
 
-def tree_changes(old: pygit2.Tree | None, new: pygit2.Tree | None, prefix: str = ""
-                 ) -> Iterator[TreeChange]:
+def tree_changes(old: pygit2.Tree | None, new: pygit2.Tree | None, prefix: str = "",
+                 removals: bool = True) -> Iterator[TreeChange]:
     """Every added, removed or changed entry between two trees, descending only where ids differ.
 
     An entry whose id and mode are the same on both sides is skipped whole, however large the
     subtree behind it: that pruning is what keeps walking a long history cheap. A mode change
-    with the same id (a file made executable) is a change.
+    with the same id (a file made executable) is a change. Without `removals`, entries only in
+    `old` are not reported, which spares iterating `old` at all.
     """
-    before = {e.name: e for e in old} if old is not None else {}
-    after = {e.name: e for e in new} if new is not None else {}
-    for name, entry in after.items():
-        previous = before.get(name)
+    for entry in new if new is not None else ():
+        name = str(entry.name)
+        previous = _child(old, name)
         # Same id: skip. Modes (an enum pygit2 builds per access) matter only for blobs.
         if previous is not None and previous.id == entry.id and (
                 isinstance(entry, pygit2.Tree) or previous.filemode == entry.filemode):
             continue
-        path = prefix + str(name)
+        path = prefix + name
         was_tree, is_tree = isinstance(previous, pygit2.Tree), isinstance(entry, pygit2.Tree)
         if was_tree or is_tree:
             yield from tree_changes(previous if was_tree else None,  # type: ignore[arg-type]
                                     entry if is_tree else None,  # type: ignore[arg-type]
-                                    path + "/")
-            if previous is not None and not was_tree:
+                                    path + "/", removals)
+            if previous is not None and not was_tree and removals:
                 yield TreeChange(path, previous, None)
             if not is_tree:
                 yield TreeChange(path, None, entry)
         else:
             yield TreeChange(path, previous, entry)
-    for name, previous in before.items():
-        if name in after:
+    if not removals or old is None:
+        return
+    for previous in old:
+        name = str(previous.name)
+        if new is not None and name in new:
             continue
         if isinstance(previous, pygit2.Tree):
-            yield from tree_changes(previous, None, prefix + str(name) + "/")
+            yield from tree_changes(previous, None, prefix + name + "/")
         else:
-            yield TreeChange(prefix + str(name), previous, None)
+            yield TreeChange(prefix + name, previous, None)
+
+
+def _child(tree: pygit2.Tree | None, name: str) -> pygit2.Object | None:
+    if tree is None:
+        return None
+    try:
+        return tree[name]
+    except KeyError:
+        return None
 
 
 def _changed_blobs(tree: pygit2.Tree, parent: pygit2.Tree | None) -> Iterator[str]:
@@ -339,7 +351,7 @@ def _changed_blobs(tree: pygit2.Tree, parent: pygit2.Tree | None) -> Iterator[st
         old = subtree(parent, name) if parent is not None else None
         if old is not None and old.id == sub.id:
             continue
-        for change in tree_changes(old, sub, name + "/"):
+        for change in tree_changes(old, sub, name + "/", removals=False):
             if isinstance(change.new, pygit2.Blob):
                 yield change.path
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pygit2
 import pytest
 
-from registry.history import AnomalyKind, HistoryIndex
+from registry.history import AnomalyKind, HistoryIndex, tree_changes
 from registry.treeedit import tree_with
 
 A1 = "attestations/re/qu/requests/2.31.0/" + "a" * 64 + "/" + "A" * 40 + ".yaml"
@@ -211,11 +211,23 @@ def _brute_force(repo: pygit2.Repository, head: pygit2.Oid) -> dict[str, tuple[s
     return seen
 
 
+def _listing(tree: pygit2.Tree | None, prefix: str = "") -> dict[str, pygit2.Oid]:
+    """Every blob path of a tree with its id, listed in full."""
+    found: dict[str, pygit2.Oid] = {}
+    for e in tree if tree is not None else ():
+        if isinstance(e, pygit2.Tree):
+            found.update(_listing(e, f"{prefix}{e.name}/"))
+        else:
+            found[f"{prefix}{e.name}"] = e.id
+    return found
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_random_histories_match_a_full_listing(repo: Repo, seed: int) -> None:
     rng = random.Random(seed)
     names = [f"attestations/{a}/{b}/p{c}.yaml" for a in "xy" for b in "uv" for c in range(3)]
     names += [f"keys/K{i}.asc" for i in range(3)]
+    names += ["attestations/x/u", "attestations/y"]  # a file where a directory was, and back
     heads: list[pygit2.Oid] = []
     time = T0
     index = repo.index()
@@ -234,5 +246,13 @@ def test_random_histories_match_a_full_listing(repo: Repo, seed: int) -> None:
             expected = _brute_force(repo.repo, head)
             got = index.first_seen_many(names)
             assert {p: (f.commit, f.time) for p, f in got.items()} == expected
+            commit = repo.repo[head].peel(pygit2.Commit)
+            parent = commit.parents[0].tree if commit.parent_ids else None
+            changes = {c.path: (c.old.id if c.old else None, c.new.id if c.new else None)
+                       for c in tree_changes(parent, commit.tree)}
+            before, after = _listing(parent), _listing(commit.tree)
+            assert changes == {p: (before.get(p), after.get(p))
+                               for p in before.keys() | after.keys()
+                               if before.get(p) != after.get(p)}
     finally:
         index.close()
