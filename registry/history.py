@@ -18,13 +18,17 @@ tree diff opens every subtree, changed or not, and is far too slow to walk histo
 The index lives in `<git_dir>/signoff/history.sqlite` and records the head it was built at. A
 later head whose first-parent chain reaches that head costs only the new commits. Any other head
 (a rewrite, a rollback, another branch) rebuilds the index from scratch, so ages are never
-taken from a history that is no longer the main line. Every update is one sqlite transaction:
-an interrupted update leaves the previous, consistent index.
+taken from a history that is no longer the main line. A shallow clone's oldest commit looks
+like a root, so ages there are understated (the safe direction for a quarantine); the index
+notes the shallow state, reports it as an anomaly, and rebuilds once the clone is deepened.
+Every update is one sqlite transaction: an interrupted update leaves the previous, consistent
+index.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -63,6 +67,7 @@ class AnomalyKind(StrEnum):
 
     BEFORE_PARENT = "before-parent"
     FUTURE = "future"
+    SHALLOW = "shallow"
 
 
 @dataclass(frozen=True)
@@ -70,16 +75,19 @@ class HistoryAnomaly:
     """A main-line commit whose committer time cannot be right."""
 
     kind: AnomalyKind
-    """Dated before its first parent, or in the future."""
+    """Dated before its first parent, in the future, or the oldest commit of a shallow clone."""
     commit: str
     """The commit."""
     time: int
     """Its committer time."""
     reference: int
-    """The first parent's committer time (before-parent), or `now` (future)."""
+    """The first parent's committer time (before-parent), `now` (future), or 0 (shallow)."""
 
     def describe(self) -> str:
         """One line for a person."""
+        if self.kind is AnomalyKind.SHALLOW:
+            return (f"the repository is a shallow clone: history before {self.commit[:12]} is "
+                    "missing, so ages count from that commit at most")
         if self.kind is AnomalyKind.BEFORE_PARENT:
             return (f"commit {self.commit[:12]} is dated {self.reference - self.time} s before "
                     "its first parent; ages through it may be understated")
@@ -184,6 +192,10 @@ class HistoryIndex:
         try:
             # Read the recorded head inside the write lock: another process may have moved it.
             old = self.head
+            shallow = _shallow_state(self.repo)
+            if (self._meta("shallow") or "") != shallow:
+                # Deepening a shallow clone reveals older commits: every age may grow.
+                old = None
             if old == head_id:
                 self.db.execute("COMMIT")
                 return UpdateStats(head_id, 0, 0, False)
@@ -195,7 +207,8 @@ class HistoryIndex:
                 self.db.execute("DELETE FROM meta")
             new_paths = self._process(reversed(chain))
             self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                                [("schema", INDEX_SCHEMA), ("head", head_id)])
+                                [("schema", INDEX_SCHEMA), ("head", head_id),
+                                 ("shallow", shallow)])
             self.db.execute("COMMIT")
         except BaseException:
             with contextlib.suppress(sqlite3.Error):
@@ -251,16 +264,33 @@ class HistoryIndex:
         return int(self.db.execute("SELECT count(*) FROM paths").fetchone()[0])
 
     def anomalies(self, now: int, tolerance: int = FUTURE_TOLERANCE) -> list[HistoryAnomaly]:
-        """Main-line commits dated before their first parent, or more than `tolerance` after now."""
+        """Main-line commits dated before their first parent or more than `tolerance` after
+        now, and the cut-off commit of a shallow clone."""
         found = [HistoryAnomaly(AnomalyKind.BEFORE_PARENT, cid, time, parent_time)
                  for cid, time, parent_time in self.db.execute(
                      "SELECT commit_id, time, parent_time FROM commits "
                      "WHERE parent_time IS NOT NULL AND time < parent_time ORDER BY seq")]
+        if self._meta("shallow"):
+            oldest = self.db.execute("SELECT commit_id, time FROM commits ORDER BY seq LIMIT 1"
+                                     ).fetchone()
+            if oldest is not None:
+                found.append(HistoryAnomaly(AnomalyKind.SHALLOW, oldest[0], oldest[1], 0))
         found += [HistoryAnomaly(AnomalyKind.FUTURE, cid, time, now)
                   for cid, time in self.db.execute(
                       "SELECT commit_id, time FROM commits WHERE time > ? ORDER BY seq",
                       (now + tolerance,))]
         return found
+
+
+def _shallow_state(repo: pygit2.Repository) -> str:
+    """Empty for a full clone; for a shallow one, a digest of its cut-off commits."""
+    if not repo.is_shallow:
+        return ""
+    try:
+        grafts = (Path(repo.path) / "shallow").read_bytes()
+    except OSError:
+        grafts = b"unknown"
+    return hashlib.sha256(grafts).hexdigest()
 
 
 def _first_parent_chain(head: pygit2.Commit, stop: str | None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import subprocess
 from pathlib import Path
 
 import pygit2
@@ -256,3 +257,23 @@ def test_random_histories_match_a_full_listing(repo: Repo, seed: int) -> None:
                                if before.get(p) != after.get(p)}
     finally:
         index.close()
+
+
+def test_shallow_clone_is_flagged_and_rebuilt_once_deepened(repo: Repo, tmp_path: Path) -> None:
+    c1 = repo.commit({K1: b"key"}, T0)
+    repo.commit({A1: b"one"}, T0 + DAY)
+    head = repo.commit({A2: b"two"}, T0 + 2 * DAY)
+    clone = tmp_path / "shallow"
+    url = Path(repo.repo.path).resolve().as_uri()
+    subprocess.run(["git", "clone", "-q", "--depth", "1", url, str(clone)], check=True)
+    shallow = pygit2.Repository(str(clone))
+    with HistoryIndex.open(shallow) as index:
+        index.update(head)
+        assert when(index, A1) == (str(head), T0 + 2 * DAY)  # understated: the safe direction
+        assert [a.kind for a in index.anomalies(now=T0 + 3 * DAY)] == [AnomalyKind.SHALLOW]
+    subprocess.run(["git", "fetch", "-q", "--unshallow"], cwd=clone, check=True)
+    shallow = pygit2.Repository(str(clone))
+    with HistoryIndex.open(shallow) as index:
+        assert index.update(head).rebuilt
+        assert when(index, K1) == (str(c1), T0)
+        assert index.anomalies(now=T0 + 3 * DAY) == []
