@@ -119,6 +119,13 @@ class ValidationReport:
         """True when the change can be merged."""
         return not self.findings
 
+    def as_json(self) -> dict[str, object]:
+        """The report as one JSON-ready document (for `--format json`)."""
+        return {"ok": self.ok, "base": self.base, "head": self.head,
+                "merge_base": self.merge_base, "statements": self.statements, "keys": self.keys,
+                "findings": [{"path": f.path, "line": f.line, "message": f.message}
+                             for f in self.findings]}
+
 
 def validate(repo: pygit2.Repository, base: str, head: str, allow_removals: bool = False,
              allow_registry_files: bool = False, workers: int | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -66,6 +67,7 @@ def test_a_good_attestation_validates(pr: PullRequest) -> None:
     report = pr.validate()
     assert report.ok, report.findings
     assert (report.statements, report.keys) == (2, 0)
+    assert json.loads(json.dumps(report.as_json()))["ok"] is True
 
 
 def test_a_new_vetter_with_a_new_key_validates(builder: RegistryBuilder) -> None:
@@ -172,6 +174,9 @@ def test_moving_an_attestation_to_another_hash_is_refused(pr: PullRequest) -> No
     moved = done.path.replace(done.attestation.subject.sha256, OTHER_SHA)
     pr.b.commit_raw({moved: statement, moved + ".asc": signature})
     only(pr.messages(), moved, "does not match the path it sits at", done.path)
+    document = pr.validate().as_json()
+    assert document["ok"] is False and document["findings"] == [
+        {"path": moved, "line": None, "message": pr.validate().findings[0].message}]
 
 
 def test_a_symlink_is_refused(pr: PullRequest) -> None:
