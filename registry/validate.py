@@ -71,6 +71,7 @@ _REGULAR = pygit2.enums.FileMode.BLOB
 _EXECUTABLE = pygit2.enums.FileMode.BLOB_EXECUTABLE
 _LINK = pygit2.enums.FileMode.LINK
 _SUBMODULE = pygit2.enums.FileMode.COMMIT
+_PUBLIC_KEY_ARMOR = b"-----BEGIN PGP PUBLIC KEY BLOCK-----"
 
 
 @dataclass(frozen=True)
@@ -455,10 +456,15 @@ def _key_problem(home: Path, fpr: str, new: bytes, old: bytes | None) -> str | N
     """Why a new or changed key file is refused, or None."""
     if b"PRIVATE KEY BLOCK" in new:
         return "holds a secret key; only public keys belong in keys/"
+    if not new.lstrip().startswith(_PUBLIC_KEY_ARMOR):
+        return ("is not an armored public key (it must start with "
+                f"{_PUBLIC_KEY_ARMOR.decode()}; export with gpg --armor --export FPR)")
     try:
         after = _key_material(home, new)
     except InputError as e:
         return e.message
+    if any(item[0] in ("sec", "ssb") for item in after):
+        return "holds secret key material; only public keys belong in keys/"
     primaries = [item for item in after if item[0] == "pub"]
     if len(primaries) != 1:
         return f"holds {len(primaries)} primary keys; a key file holds exactly one"
@@ -491,10 +497,10 @@ def _key_material(home: Path, armored: bytes) -> set[tuple[str, ...]]:
     for line in proc.stdout.decode("utf-8", "replace").splitlines():
         f = line.split(":")
         kind = f[0]
-        if kind == "fpr" and last in ("pub", "sub") and len(f) > 9:
+        if kind == "fpr" and last in ("pub", "sub", "sec", "ssb") and len(f) > 9:
             item = (last, f[9])
             items.add(item)
-            context = item if last == "sub" else ("primary",)
+            context = item if last in ("sub", "ssb") else ("primary",)
         elif kind in ("uid", "uat") and len(f) > 9:
             # Field 8 is the hash of the user ID packet; field 10 its text (empty for uat).
             context = (kind, f[7], f[9])

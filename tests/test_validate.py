@@ -230,6 +230,22 @@ def test_a_key_file_holding_another_key_is_refused(pr: PullRequest) -> None:
     assert "keys/notakey.asc: is not a key path" in messages[1]
 
 
+def test_a_secret_or_binary_key_file_is_refused(pr: PullRequest) -> None:
+    carol = pr.b.key("carol", publish=False)
+    home = str(pr.b.home)
+    secret = subprocess.run(["gpg", "--homedir", home, "--batch", "--pinentry-mode", "loopback",
+                             "--passphrase", "", "--export-secret-keys", carol],
+                            capture_output=True, check=True).stdout
+    binary = subprocess.run(["gpg", "--homedir", home, "--batch", "--export", carol],
+                            capture_output=True, check=True).stdout
+    assert secret and binary
+    pr.start()
+    pr.b.commit_raw({key_path(carol): secret})
+    only(pr.messages(), key_path(carol), "not an armored public key")
+    pr.b.commit_raw({key_path(carol): binary})
+    only(pr.messages(), key_path(carol), "not an armored public key")
+
+
 def test_a_hash_conflict_is_refused(pr: PullRequest) -> None:
     wheel = pr.b.wheel("tinyhttp", "1.0.0")
     pr.b.approve("alice", wheel)
