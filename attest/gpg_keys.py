@@ -214,7 +214,12 @@ def primary_fingerprints(blob: bytes) -> list[str]:
     fprs: list[str] = []
     pos = 0
     while pos < len(data):
-        tag, body_start, body_end = _packet_bounds(data, pos)
+        try:
+            tag, body_start, body_end = _packet_bounds(data, pos)
+        except IndexError:
+            raise ValueError(f"truncated packet header at byte {pos}") from None
+        if body_end > len(data):
+            raise ValueError(f"packet at byte {pos} runs past the end of the data")
         if tag == 6:
             body = data[body_start:body_end]
             if not body or body[0] != 4:
@@ -227,23 +232,32 @@ def primary_fingerprints(blob: bytes) -> list[str]:
 
 
 def dearmor(blob: bytes) -> bytes:
-    """The binary packets inside an ASCII-armored block; ValueError when malformed."""
+    """The binary packets of every ASCII-armored block in the blob; ValueError when malformed."""
     lines = blob.decode("ascii", "replace").splitlines()
-    try:
-        start = next(i for i, ln in enumerate(lines) if ln.startswith("-----BEGIN PGP"))
-        end = next(i for i, ln in enumerate(lines) if i > start and ln.startswith("-----END PGP"))
-    except StopIteration:
-        raise ValueError("no complete ASCII-armored block") from None
-    body = lines[start + 1:end]
-    while body and body[0].strip():  # armor headers end at the first empty line
-        if ":" not in body[0]:
-            break
-        body = body[1:]
-    payload = "".join(ln.strip() for ln in body if ln.strip() and not ln.startswith("="))
-    try:
-        return base64.b64decode(payload, validate=True)
-    except (ValueError, binascii.Error) as e:
-        raise ValueError(f"bad base64 in armor: {e}") from e
+    out = b""
+    i = 0
+    found = False
+    while i < len(lines):
+        if not lines[i].startswith("-----BEGIN PGP"):
+            i += 1
+            continue
+        end = next((j for j in range(i + 1, len(lines)) if lines[j].startswith("-----END PGP")),
+                   None)
+        if end is None:
+            raise ValueError("an ASCII-armored block has no END line")
+        body = lines[i + 1:end]
+        while body and body[0].strip() and ":" in body[0]:  # armor headers
+            body = body[1:]
+        payload = "".join(ln.strip() for ln in body if ln.strip() and not ln.startswith("="))
+        try:
+            out += base64.b64decode(payload, validate=True)
+        except (ValueError, binascii.Error) as e:
+            raise ValueError(f"bad base64 in armor: {e}") from e
+        found = True
+        i = end + 1
+    if not found:
+        raise ValueError("no ASCII-armored block")
+    return out
 
 
 def _packet_bounds(data: bytes, pos: int) -> tuple[int, int, int]:

@@ -79,7 +79,7 @@ class KeyPool:
             domain = DOMAINS[i % 2]
             uid = f"k{i:02d} <k{i:02d}@{domain}>"
             _gpg(home, "--quick-gen-key", uid, "ed25519", "sign", "never", when=created)
-            listing = _gpg(home, "--with-colons", "--list-keys", f"=" + uid).decode()
+            listing = _gpg(home, "--with-colons", "--list-keys", "=" + uid).decode()
             fpr = next(ln.split(":")[9] for ln in listing.splitlines() if ln.startswith("fpr:"))
             fprs.append(fpr)
             uids[fpr] = [uid]
