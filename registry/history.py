@@ -152,11 +152,11 @@ class HistoryIndex:
             # update, leaving the index at an older head, which the next update extends.
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-            db.executescript(_SCHEMA)
+            _ensure_schema(db)
         except (OSError, sqlite3.Error):
             location = ":memory:"
             db = sqlite3.connect(location, isolation_level=None)
-            db.executescript(_SCHEMA)
+            _ensure_schema(db)
         return cls(repo, db, location)
 
     def close(self) -> None:
@@ -280,6 +280,15 @@ class HistoryIndex:
                       "SELECT commit_id, time FROM commits WHERE time > ? ORDER BY seq",
                       (now + tolerance,))]
         return found
+
+
+def _ensure_schema(db: sqlite3.Connection) -> None:
+    """Create the tables; drop an index written by another schema version first."""
+    db.executescript(_SCHEMA)
+    row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    if row is not None and row[0] != INDEX_SCHEMA:
+        db.executescript("DROP TABLE meta; DROP TABLE paths; DROP TABLE commits;")
+        db.executescript(_SCHEMA)
 
 
 def _shallow_state(repo: pygit2.Repository) -> str:

@@ -277,3 +277,15 @@ def test_shallow_clone_is_flagged_and_rebuilt_once_deepened(repo: Repo, tmp_path
         assert index.update(head).rebuilt
         assert when(index, K1) == (str(c1), T0)
         assert index.anomalies(now=T0 + 3 * DAY) == []
+
+
+def test_an_index_of_another_schema_is_rebuilt(repo: Repo) -> None:
+    c1 = repo.commit({A1: b"one"}, T0)
+    with repo.index() as index:
+        index.update(c1)
+        index.db.executescript("DROP TABLE paths; CREATE TABLE paths (path TEXT, other TEXT);"
+                               "UPDATE meta SET value = 'history/v0' WHERE key = 'schema';")
+    with repo.index() as index:
+        assert index.head is None
+        assert index.update(c1).rebuilt
+        assert when(index, A1) == (str(c1), T0)
