@@ -126,8 +126,6 @@ class KeyTrust:
     """Full certifications counted on its best user ID."""
     marginal_count: int = 0
     """Marginal certifications counted on its best user ID."""
-    certifiers: tuple[CertifierNote, ...] = ()
-    """Every usable certification by a key in the keyring, for explanations."""
 
 
 @dataclass(frozen=True)
@@ -140,6 +138,14 @@ class TrustResult:
     """Result per fingerprint."""
     now: int = 0
     """The time it was computed for."""
+    walk: _Walk | None = field(default=None, repr=False, compare=False)
+    """The computation's state, for explanations made on demand."""
+
+    def certifiers(self, fpr: str) -> tuple[CertifierNote, ...]:
+        """Every usable certification on the key by a key in the keyring, and what it gave."""
+        if self.walk is None or fpr not in self.walk.prepared:
+            return ()
+        return self.walk.certifiers(self.walk.prepared[fpr], self.walk.final_validity)
 
     def validity(self, fpr: str) -> Validity:
         """The key's validity; unknown for a key not in the keyring."""
@@ -192,17 +198,18 @@ class TrustResult:
         if kt.validity == Validity.EXPIRED:
             return "key expired"
         s = self.settings
+        notes = self.certifiers(fpr)
         parts: list[str] = []
         if kt.validity in (Validity.MARGINAL, Validity.UNDEFINED) or kt.full_count or \
                 kt.marginal_count:
             parts.append(f"{kt.marginal_count} of {s.marginals_needed} marginal certifications")
             if s.completes_needed > 1 or kt.full_count:
                 parts.append(f"{kt.full_count} of {s.completes_needed} full certifications")
-            full_introducers = [c.signer for c in kt.certifiers
+            full_introducers = [c.signer for c in notes
                                 if c.counted_as in ("full", "ultimate")]
             nearest = short_fpr(full_introducers[0]) if full_introducers else "none"
             parts[-1] += f"; nearest fully valid introducer: {nearest}"
-        for note in kt.certifiers:
+        for note in notes:
             if note.counted_as is not None and note.counted_as != "none":
                 continue
             if note.counted_as == "none":
@@ -348,6 +355,7 @@ class _Walk:
         self.contributors: dict[str, dict[int, dict[str, int]]] = {}
         self.introducers: dict[str, _Introducer] = {}
         self.examined_depth: dict[str, int] = {}
+        self.final_validity: dict[str, Validity] = {}
 
     def policy_ownertrust(self, fpr: str) -> int:
         if fpr in self.s.roots:
@@ -464,10 +472,11 @@ class _Walk:
                 validity[fpr] = Validity.ULTIMATE
             else:
                 validity[fpr] = _LEVEL_VALIDITY.get(best_status, Validity.UNKNOWN)
+        self.final_validity = validity
         depth = self._depths()
         paths_cache: dict[str, tuple[str, ...] | None] = {}
         out: dict[str, KeyTrust] = {}
-        for fpr, prep in self.prepared.items():
+        for fpr in self.prepared:
             intro = self.introducers.get(fpr)
             ot = intro.ownertrust if intro else self.policy_ownertrust(fpr)
             index, full, marginal = best_uid[fpr]
@@ -475,8 +484,8 @@ class _Walk:
                 if validity[fpr].rank >= 1 else ()
             out[fpr] = KeyTrust(fpr, validity[fpr], _LEVEL_OWNERTRUST.get(ot, Ownertrust.UNKNOWN),
                                 depth.get(fpr, self.examined_depth.get(fpr)), paths, full,
-                                marginal, self._certifiers(prep, validity))
-        return TrustResult(self.s, out, self.now)
+                                marginal)
+        return TrustResult(self.s, out, self.now, self)
 
     def _depths(self) -> dict[str, int]:
         """Shortest certification distance from a root, through counted introductions."""
@@ -526,7 +535,7 @@ class _Walk:
         cache[fpr] = best
         return best
 
-    def _certifiers(self, prep: _Prepared, validity: dict[str, Validity]
+    def certifiers(self, prep: _Prepared, validity: dict[str, Validity]
                     ) -> tuple[CertifierNote, ...]:
         fpr = prep.key.fingerprint
         notes: list[CertifierNote] = []
