@@ -261,7 +261,13 @@ class _Dumper(yaml.SafeDumper):
     """Writes multi-line strings as literal blocks and short lists inline."""
 
 
+# Characters YAML reads as line breaks, or that a block scalar cannot carry faithfully.
+_NEEDS_QUOTING = ("\r", "\x85", "\u2028", "\u2029", "\t")
+
+
 def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if any(c in value for c in _NEEDS_QUOTING) or (not value.isprintable() and "\n" not in value):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
     if "\n" in value:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
     return dumper.represent_str(value)

@@ -111,10 +111,14 @@ def validate_command(
     allow_removals: Annotated[bool, typer.Option(
         "--allow-removals", help="For maintainers only: let the change delete attestations "
         "or keys.")] = False,
+    allow_registry_files: Annotated[bool, typer.Option(
+        "--allow-registry-files", help="For maintainers only: let the change edit "
+        "registry.yaml, README.md, CONTRIBUTING.md or .github/.")] = False,
 ) -> None:
     """Check a pull request's changes: exit 0 if it can be merged, 1 if not."""
     reg = open_registry(registry)
-    report = validate(reg.repo, base, head, allow_removals=allow_removals)
+    report = validate(reg.repo, base, head, allow_removals=allow_removals,
+                      allow_registry_files=allow_registry_files)
     if output is ValidateFormat.JSON:
         doc = {"ok": report.ok, "base": report.base, "head": report.head,
                "merge_base": report.merge_base, "statements": report.statements,

@@ -15,7 +15,7 @@ from attest.errors import AttestationError
 from attest.gpg import SignatureCheck
 from attest.hashing import hash_file
 from attest.model import Attestation, load_attestation
-from registry.history import HistoryIndex
+from registry.history import FirstSeen, HistoryIndex
 from registry.layout import key_path
 from registry.maintainers import check_maintainers
 from registry.repo import Registry, StoredAttestation
@@ -23,7 +23,6 @@ from registry.rollback import check_head, record_head
 from trust.evaluate import (
     Candidate,
     FileVerdict,
-    FirstSeen,
     decide,
     judge,
     now_seconds,
@@ -120,7 +119,7 @@ class CheckSession:
                                     for a in index.anomalies(session.now))
             session._indexes.append(index)
             session.registries.append(OpenedRegistry(source, registry, head,
-                                                     _content_age(index)))
+                                                     index.first_seen))
             verified.append((registry, checked))
         # Record only once every registry passed: a refused run must not move any record.
         for registry, checked in verified:
@@ -275,18 +274,3 @@ class CheckSession:
 def registry_paths(report: CheckReport) -> list[Path]:
     """Paths of the registries a report read."""
     return [Path(p) for p, _ in report.registries]
-
-
-def _content_age(index: HistoryIndex) -> Callable[[str], FirstSeen | None]:
-    """When a path's current content appeared on the main line: replacing an attestation
-    restarts its quarantine, while a key's first appearance is read from `time`."""
-
-    def lookup(path: str) -> FirstSeen | None:
-        seen = index.first_seen(path)
-        if seen is None:
-            return None
-        if path.startswith("keys/"):
-            return FirstSeen(seen.commit, seen.time)
-        return FirstSeen(seen.changed_commit, seen.changed_time)
-
-    return lookup

@@ -14,6 +14,7 @@ from attest.errors import AttestationError
 from attest.gpg import SignatureCheck
 from attest.model import Attestation, Verdict, load_attestation
 from attest.names import short_fpr
+from registry.history import FirstSeen
 from registry.layout import parse_attestation_path
 from registry.repo import StoredAttestation
 from trust.criteria import CriteriaGraph
@@ -21,16 +22,6 @@ from trust.durations import describe_duration
 from trust.policy import Requirement
 from trust.release import ReleaseFile
 from trust.standing import TrustModel
-
-
-@dataclass(frozen=True)
-class FirstSeen:
-    """When a path first appeared on a registry's main line."""
-
-    commit: str
-    """The commit that added it."""
-    time: int
-    """That commit's committer time, seconds since the epoch."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +61,7 @@ class JudgedAttestation:
     first_seen: FirstSeen | None = None
     """When it first appeared on the main line."""
     age: int | None = None
-    """Seconds since first_seen."""
+    """Seconds since the current content appeared (first_seen.changed_time)."""
     attestation: Attestation | None = None
     """The statement, once its signature verified and it matched its path, signer and file."""
     signature: SignatureCheck | None = None
@@ -84,7 +75,7 @@ class JudgedAttestation:
     def sort_time(self) -> float:
         """Newest first for picking one attestation per signer: history, then its date."""
         if self.first_seen is not None:
-            return self.first_seen.time
+            return self.first_seen.changed_time
         return self.attestation.date.timestamp() if self.attestation else 0.0
 
 
@@ -136,7 +127,8 @@ def judge(candidate: Candidate, file: ReleaseFile, signature: SignatureCheck,
           trust: TrustModel, requirement: Requirement, now: int) -> JudgedAttestation:
     """Decide whether one attestation counts for `file`, and if not, why."""
     stored = candidate.stored
-    age = now - candidate.first_seen.time if candidate.first_seen else None
+    # The current content's age: a replaced statement waits its quarantine again.
+    age = now - candidate.first_seen.changed_time if candidate.first_seen else None
     base = JudgedAttestation(candidate.registry, stored.path, stored.name_fpr, None, (), False,
                              None, first_seen=candidate.first_seen, age=age, signature=signature)
     if stored.too_large:

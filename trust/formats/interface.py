@@ -28,7 +28,9 @@ def attestation_record(j: JudgedAttestation) -> dict[str, Any]:
         "validity": j.validity,
         "path": list(j.trust_path) if j.counted and j.trust_path else None,
         "age": j.age,
-        "first_seen": ({"commit": j.first_seen.commit, "time": j.first_seen.time}
+        "first_seen": ({"commit": j.first_seen.commit, "time": j.first_seen.time,
+                        "changed_commit": j.first_seen.changed_commit,
+                        "changed_time": j.first_seen.changed_time}
                        if j.first_seen else None),
         "registry": j.registry,
         "statement": j.path,
