@@ -5,8 +5,9 @@ Each generated keyring copies the pool's GNUPGHOME and, walking forward through 
 every signature has its own timestamp, adds random certifications among 10 to 40 of the keys:
 plain ones, persona (class 0x11) ones, expiring ones, trust signatures of depth 1 to 3 and
 amount 60 or 120 (some restricted to a domain by a regexp), revocations of certifications and
-renewed certifications; it also expires and revokes some keys, and picks random roots and
-introducers. `Keyring.files` are the `keys/<FPR>.asc` files a registry would hold.
+renewed certifications; it also expires and revokes some keys, revokes some user IDs, and
+picks random roots and introducers. `Keyring.files` are the `keys/<FPR>.asc` files a registry
+would hold.
 """
 
 from __future__ import annotations
@@ -215,6 +216,9 @@ def generate_keyring(pool: KeyPool, seed: int) -> Keyring:
             elif roll < 0.12:
                 _gpg(home, "--quick-set-expire", fpr, "3650d", when=clock.next())
                 log.append(f"{names[fpr]} expires in ten years")
+            elif roll < 0.16 and len(pool.uids[fpr]) > 1:
+                _gpg(home, "--quick-revoke-uid", fpr, pool.uids[fpr][0], when=clock.next())
+                log.append(f"{names[fpr]} revokes its user ID {pool.uids[fpr][0]}")
             elif roll < 0.2:
                 rev = (home / "openpgp-revocs.d" / f"{fpr}.rev").read_text()
                 cert = rev.replace(":-----BEGIN PGP PUBLIC KEY BLOCK-----",

@@ -59,7 +59,7 @@ class UserId:
     uid: str
     """The user ID string, e.g. `Alice <alice@example.org>`."""
     revoked: bool
-    """Revoked by the key's owner."""
+    """Revoked by the key's owner (gpg also lists every user ID of a revoked key as revoked)."""
     expires: int | None
     """When its self-signature expires, if ever."""
     certifications: tuple[Certification, ...] = ()
