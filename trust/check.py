@@ -15,6 +15,7 @@ from attest.errors import AttestationError
 from attest.gpg import SignatureCheck
 from attest.hashing import hash_file
 from attest.model import Attestation, load_attestation
+from attest.names import short_fpr
 from registry.history import FirstSeen, HistoryIndex
 from registry.layout import key_path
 from registry.maintainers import check_maintainers
@@ -28,10 +29,12 @@ from trust.evaluate import (
     now_seconds,
     one_per_signer,
 )
+from trust.keys import KeySet, keyset_for_registries
 from trust.policy import Policy, RegistrySource
 from trust.release import InputProblem, ReleaseFile
-from trust.standing import KeyTooYoung, RootsOnly, TrustModel
+from trust.standing import KeyTooYoung, TrustModel
 from trust.verification import SignatureVerifier
+from trust.wot import compute_trust
 
 
 @dataclass
@@ -82,8 +85,8 @@ class CheckSession:
     registries: list[OpenedRegistry]
     now: int = field(default_factory=now_seconds)
     warnings: list[str] = field(default_factory=list)
-    trust_factory: Callable[[CheckSession], TrustModel] | None = None
     _trust: TrustModel | None = None
+    _keyset: KeySet | None = None
     _verifier: SignatureVerifier | None = None
     _version_cache: dict[tuple[int, str, str], dict[str, list[StoredAttestation]]] = field(
         default_factory=dict)
@@ -146,13 +149,22 @@ class CheckSession:
         return keys
 
     @property
+    def keyset(self) -> KeySet:
+        """Every registry's keys, read by gpg (or from the cache keyed by the keys/ trees)."""
+        if self._keyset is None:
+            self._keyset = keyset_for_registries([o.registry for o in self.registries])
+        return self._keyset
+
+    def key_label(self, fpr: str) -> str:
+        """`63BC7C35FF0B5238 (Alice <alice@example.org>)`, for suggestions."""
+        key = self.keyset.get(fpr)
+        return f"{short_fpr(fpr)} ({key.primary_uid})" if key is not None else short_fpr(fpr)
+
+    @property
     def trust(self) -> TrustModel:
         """The trust model, built on first use."""
         if self._trust is None:
-            if self.trust_factory is not None:
-                model = self.trust_factory(self)
-            else:
-                model = RootsOnly(self.policy.trust.roots, frozenset(self.keys()))
+            model: TrustModel = compute_trust(self.keyset, self.policy.trust, self.now)
             if self.policy.trust.min_key_age > 0:
                 model = KeyTooYoung(model, self.key_ages(), self.policy.trust.min_key_age)
             self._trust = model

@@ -33,11 +33,13 @@ from trust.inputs.interface import DeploymentInput, detect_input
 from trust.lock_cli import lock_command
 from trust.policy import DEFAULT_POLICY, Policy, load_policy
 from trust.release import InputProblem, ReleaseFile
+from trust.trust_cli import app as trust_app
 from trust.versions import newest_passing, parse_project_and_spec, version_statuses
 
 app = typer.Typer(help="Share the work of vetting Python release files.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 app.add_typer(registry_app, name="registry")
+app.add_typer(trust_app, name="trust")
 app.command("attest")(attest_command)
 app.command("lock")(lock_command)
 

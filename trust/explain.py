@@ -3,12 +3,12 @@ would make it pass."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from attest.errors import InputError
 from attest.model import Verdict
-from attest.names import normalize_sha256, normalize_version, short_fpr
+from attest.names import normalize_sha256, normalize_version
 from trust.check import CheckSession
 from trust.durations import describe_duration
 from trust.evaluate import FileVerdict
@@ -36,8 +36,8 @@ def parse_pin(text: str) -> tuple[str, str]:
     return project, normalize_version(pins[0].version)
 
 
-def explain(session: CheckSession, project: str, version: str, sha256: str | None = None,
-            key_label: Callable[[str], str] = short_fpr) -> list[Explanation]:
+def explain(session: CheckSession, project: str, version: str, sha256: str | None = None
+            ) -> list[Explanation]:
     """Explain every attested file of a release (or only the one with `sha256`)."""
     files = session.attested_files(project, version)
     if sha256 is not None:
@@ -49,23 +49,22 @@ def explain(session: CheckSession, project: str, version: str, sha256: str | Non
     if not files:
         raise InputError(f"no attested file of {project} {version}"
                          + (f" with sha256 {sha256}" if sha256 else "") + " in any registry")
-    return explain_verdicts(session, session.check(files).verdicts, key_label)
+    return explain_verdicts(session, session.check(files).verdicts)
 
 
-def explain_verdicts(session: CheckSession, verdicts: Sequence[FileVerdict],
-                     key_label: Callable[[str], str] = short_fpr) -> list[Explanation]:
+def explain_verdicts(session: CheckSession, verdicts: Sequence[FileVerdict]
+                     ) -> list[Explanation]:
     """Explanations of verdicts already reached, e.g. on a deployment input's files."""
     result = []
     for verdict in verdicts:
         implied = {c: tuple(sorted(session.policy.criteria.closure([c]) - {c}))
                    for j in verdict.attestations for c in j.criteria}
         result.append(Explanation(verdict, implied,
-                                  tuple(_suggestions(session, verdict, key_label))))
+                                  tuple(_suggestions(session, verdict))))
     return result
 
 
-def _suggestions(session: CheckSession, verdict: FileVerdict,
-                 key_label: Callable[[str], str]) -> list[str]:
+def _suggestions(session: CheckSession, verdict: FileVerdict) -> list[str]:
     if verdict.passed:
         return []
     req = verdict.requirement
@@ -84,8 +83,9 @@ def _suggestions(session: CheckSession, verdict: FileVerdict,
         approvers = {j.signer for j in verdict.attestations if j.attestation is not None}
         valid = [fpr for fpr in sorted(session.keys())
                  if fpr not in approvers and session.trust.standing(fpr).counted]
-        example = (", e.g. one of: " + ", ".join(key_label(f) for f in valid[:5])) if valid \
-            else "; no key not yet heard from is valid under this policy"
+        labels = ", ".join(session.key_label(f) for f in valid[:5])
+        example = (f", e.g. one of: {labels}" if valid
+                   else "; no key not yet heard from is valid under this policy")
         found.append(f"{'one more approval' if missing == 1 else f'{missing} more approvals'} "
                      f"for {wanted} from a key valid under this policy{example}")
     for fix in verdict.fixes:

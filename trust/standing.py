@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
 from attest.names import short_fpr
 from trust.durations import describe_duration
 from trust.trust_settings import Validity
+from trust.wot import SignerStanding
 
 
 class Standing(Protocol):
@@ -47,22 +47,6 @@ class TrustModel(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class SimpleStanding:
-    """A standing decided without certification paths."""
-
-    fingerprint: str
-    """The key."""
-    validity: Validity
-    """Its validity."""
-    counted: bool
-    """Whether it counts."""
-    path: list[str] | None = None
-    """Root first, when counted."""
-    why_not: str | None = None
-    """Why not, when not counted."""
-
-
 class KeyTooYoung:
     """Wraps a trust model so that keys newer than `trust.min-key-age` do not count."""
 
@@ -81,24 +65,7 @@ class KeyTooYoung:
             return standing
         when = "has no recorded history" if age is None else \
             f"was added {describe_duration(age)} ago"
-        return SimpleStanding(fpr, standing.validity, False, standing.path,
+        return SignerStanding(fpr, standing.validity, False, standing.path,
                               f"key {short_fpr(fpr)} {when}; trust.min-key-age needs "
                               f"{describe_duration(self.min_age)}")
 
-
-class RootsOnly:
-    """The foundation's trust model: a signer counts when it is one of the policy's roots."""
-
-    def __init__(self, roots: frozenset[str], known_keys: frozenset[str]) -> None:
-        self.roots = roots
-        self.known_keys = known_keys
-
-    def standing(self, fpr: str) -> Standing:
-        """Ultimate for a root whose key is published, unknown otherwise."""
-        if fpr not in self.known_keys:
-            return SimpleStanding(fpr, Validity.UNKNOWN, False, None,
-                                  f"key {short_fpr(fpr)} is not in the registry's keys/")
-        if fpr in self.roots:
-            return SimpleStanding(fpr, Validity.ULTIMATE, True, [fpr])
-        return SimpleStanding(fpr, Validity.UNKNOWN, False, None,
-                              f"signer {short_fpr(fpr)} is not one of the policy's trust.roots")
