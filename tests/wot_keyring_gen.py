@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from attest.gpg_keys import find_gpg
+from attest.gpg_keys import find_gpg, unescape_colon_field
 from trust.trust_settings import Ownertrust, TrustSettings
 
 DOMAINS = ("a.example", "b.example")
@@ -244,8 +244,18 @@ _OWNERTRUST_NUMBER = {Ownertrust.NEVER: 3, Ownertrust.MARGINAL: 4, Ownertrust.FU
                       Ownertrust.ULTIMATE: 6}
 
 
-def gnupg_validity(keyring: Keyring) -> dict[str, str]:
-    """GnuPG's own verdict: fingerprint -> the validity letter of its `pub` record."""
+@dataclass(frozen=True)
+class GnupgVerdict:
+    """What gpg's trustdb says of each key."""
+
+    keys: dict[str, str]
+    """Fingerprint -> the validity letter of its `pub` record."""
+    uids: dict[str, list[tuple[str, str]]]
+    """Fingerprint -> (user ID, validity letter of its `uid` record), in listing order."""
+
+
+def gnupg_validity(keyring: Keyring) -> GnupgVerdict:
+    """GnuPG's own verdict on the keyring, from a fresh home holding only its public keys."""
     home = new_home()
     s = keyring.settings
     opts = ["--trust-model", "pgp", "--marginals-needed", str(s.marginals_needed),
@@ -257,16 +267,22 @@ def gnupg_validity(keyring: Keyring) -> dict[str, str]:
         _gpg(home, "--import-ownertrust", stdin=("\n".join(lines) + "\n").encode())
         _gpg(home, *opts, "--check-trustdb")
         listing = _gpg(home, *opts, "--with-colons", "--fixed-list-mode", "--list-keys").decode()
-        out: dict[str, str] = {}
+        keys: dict[str, str] = {}
+        uids: dict[str, list[tuple[str, str]]] = {}
         letter = ""
+        current: list[tuple[str, str]] = []
         for line in listing.splitlines():
             f = line.split(":")
             if f[0] == "pub":
                 letter = f[1]
+                current = []
             elif f[0] == "fpr" and letter:
-                out[f[9]] = letter
+                keys[f[9]] = letter
+                uids[f[9]] = current
                 letter = ""
-        return out
+            elif f[0] == "uid":
+                current.append((unescape_colon_field(f[9]), f[1]))
+        return GnupgVerdict(keys, uids)
     finally:
         kill_agent(home)
         shutil.rmtree(home, ignore_errors=True)

@@ -152,6 +152,26 @@ class TrustResult:
         found = self.keys.get(fpr)
         return found.validity if found else Validity.UNKNOWN
 
+    def uid_validities(self, fpr: str) -> list[tuple[str, Validity]]:
+        """Each user ID of the key with its own validity, as GnuPG's `uid` records give it."""
+        if self.walk is None or fpr not in self.walk.prepared:
+            return []
+        key = self.walk.prepared[fpr].key
+        out: list[tuple[str, Validity]] = []
+        for index, uid in enumerate(key.uids):
+            if key.revoked or uid.revoked:
+                v = Validity.REVOKED
+            elif key.expired(self.now) or uid.expired(self.now):
+                v = Validity.EXPIRED
+            elif fpr in self.settings.roots:
+                v = Validity.ULTIMATE
+            else:
+                state = self.walk.uid_state.get((fpr, index))
+                v = _LEVEL_VALIDITY.get(state[2], Validity.UNKNOWN) if state else \
+                    Validity.UNKNOWN
+            out.append((uid.uid, v))
+        return out
+
     def shortest_path(self, fpr: str) -> list[str] | None:
         """The shortest certification path root first, or None."""
         found = self.keys.get(fpr)
