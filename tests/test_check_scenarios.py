@@ -275,3 +275,16 @@ def test_oversized_statement_in_the_registry_is_reported_not_read(
     assert not verdict.passed
     bob = next(j for j in verdict.attestations if j.path == done.path)
     assert bob.why_not and "size cap" in bob.why_not
+
+
+def test_a_sha512_alternative_beside_a_vetted_sha256_fails_the_requirement(
+        builder: RegistryBuilder, tmp_path: Path) -> None:
+    f = builder.wheel("tinyhttp", "1.0")
+    builder.approve("alice", f)
+    policy = builder.policy(roots=["alice"], signers=1)
+    reqs = tmp_path / "requirements.txt"
+    # pip would install any file matching the sha512: one no attestation names.
+    reqs.write_text(f"tinyhttp==1.0 --hash=sha256:{_sha(f)} --hash=sha512:{'0' * 128}\n")
+    result = run_cli("check", "-r", str(reqs), "--policy", str(policy))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "sha512" in result.stdout

@@ -266,10 +266,10 @@ def test_a_key_file_holding_another_key_does_not_lend_its_name(builder: Registry
     builder.approve("mallory", f)
     builder.commit_raw({f"keys/{mallory}.asc": None})
     builder.policy(roots=["alice", "mallory"], signers=1)
-    verdict = builder.check(f).verdicts[0]
-    assert not verdict.passed
-    assert verdict.attestations[0].why_not is not None
-    assert "not in the registry's keys/" in verdict.attestations[0].why_not
+    # A key file that holds another key is an error naming the file (issue 3), exit 2.
+    with pytest.raises(InputError, match="its file name says") as info:
+        builder.check(f)
+    assert f"keys/{alice}.asc" in str(info.value)
 
 
 # -- registries --------------------------------------------------------------------------------

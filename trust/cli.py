@@ -230,17 +230,13 @@ def demo(folder: Annotated[Path, typer.Option("--dir", help="Where to build the 
     err = stderr_console()
     err.print(f"building the demo in {folder}/ (real gpg keys, real git, real wheels)…")
     built = build_demo(folder)
-    names = {fpr: name for name, fpr in built.keys.items()}
     for name, fpr in built.keys.items():
-        typer.echo(f"  key {name:<14} {fpr}")
+        typer.echo(f"  key {name:<14} {fpr}  (short id {fpr[-16:]})")
     typer.echo(f"\n$ signoff check {built.dist} --policy {built.policy}\n")
     policy = load_policy(built.policy)
     files, problems = gather_inputs([built.dist], [])
     report = run_check(policy, files, problems)
-    text = render(report, OutputFormat.TEXT)
-    for fpr, name in names.items():
-        text = text.replace(fpr[-16:], f"{fpr[-16:]} ({name})")
-    typer.echo(text)
+    typer.echo(render(report, OutputFormat.TEXT))
     typer.echo(f"The check exits {0 if report.passed else 1}: some files pass and some do not, "
                "as intended.\nExplore it:\n"
                f"  git -C {built.registry} log --stat\n"

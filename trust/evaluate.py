@@ -307,10 +307,11 @@ def decide(file: ReleaseFile, judged: Sequence[JudgedAttestation], requirement: 
            oversized: str | None = None) -> FileVerdict:
     """Apply every requirement to the judged attestations of one file."""
     approvals = EnoughApprovals(requirement, criteria)
+    # Most serious first: the first unmet finding is the one a table shows.
     checks: list[Callable[[Sequence[JudgedAttestation]], Finding]] = [
-        SizeAgrees(file, oversized).check,
-        NoConflictingHash(conflicts).check,
         NoRejections().check,
+        NoConflictingHash(conflicts).check,
+        SizeAgrees(file, oversized).check,
         approvals.check,
     ]
     findings = tuple(check(judged) for check in checks)

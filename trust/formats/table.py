@@ -32,7 +32,7 @@ class TableReport(ReportFormat):
             status = "[green]pass[/]" if v.passed else "[red]FAIL[/]"
             table.add_row(f.project, f.version, f.filename or f"sha256:{f.sha256[:12]}…",
                           status, f"{v.counted_signers}/{v.requirement.signers}",
-                          min(v.reasons, key=len) if v.reasons else "")
+                          v.reasons[0] if v.reasons else "")
         for p in report.problems:
             table.add_row(p.project or p.requirement, p.version or "", p.source, "[red]FAIL[/]",
                           "-", p.reason)

@@ -140,6 +140,15 @@ def contents_of(document: RequirementsDocument) -> InputContents:
                                          entry.project, entry.version))
             continue
         assert entry.project is not None and entry.version is not None
+        if entry.other_hashes:
+            # pip installs a file matching ANY listed hash: a sha384/sha512 may name a file
+            # that no attestation vouches for. `lock` drops them; `check` cannot pass them.
+            algorithms = sorted({h.split(":")[0] for h in entry.other_hashes})
+            problems.append(InputProblem(
+                entry.source, entry.text,
+                f"also lists {', '.join(algorithms)} hashes, which pip would accept for a file "
+                "no attestation names (signoff lock writes a file without them)",
+                entry.project, entry.version))
         files.extend(ReleaseFile(entry.project, entry.version, digest, source=entry.source)
                      for digest in entry.sha256)
     return InputContents(tuple(files), tuple(problems))
