@@ -128,4 +128,10 @@ class PylockInput(DeploymentInput):
             sha256 = normalize_sha256(digest)
         except ValueError as e:
             raise fields.fail(f"{where}.hashes.sha256", str(e)) from e
+        others = sorted(set(hashes) - {"sha256"})
+        if others:
+            # An installer may verify any one of these; only the sha256 is vouched for.
+            return InputProblem(source, filename, f"also lists {', '.join(others)} hashes, "
+                                "which an installer may check instead of the vetted sha256",
+                                project, version)
         return ReleaseFile(project, version, sha256, filename=filename, size=size, source=source)
