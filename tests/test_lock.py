@@ -271,3 +271,23 @@ def test_lock_command_exit_codes_and_summary(builder: RegistryBuilder) -> None:
     assert done.exit_code == 0, done.output
     done = runner.invoke(app, ["lock", str(given), "--policy", policy])
     assert isinstance(done.exception, InputError)
+
+
+def test_lock_refuses_to_replace_anything_but_a_regular_file(tmp_path: Path) -> None:
+    from trust.lock import LockError, _write_verified
+
+    target = tmp_path / "link.txt"
+    target.symlink_to(tmp_path / "elsewhere.txt")
+    for output in (Path("/dev/null"), target, tmp_path):
+        with pytest.raises(LockError, match="not a regular file"):
+            _write_verified(output, "x\n", lambda: None)
+    assert not (tmp_path / "elsewhere.txt").exists()
+    kept = tmp_path / "kept.txt"
+    kept.write_text("original\n")
+
+    def refuse() -> None:
+        raise LockError("verification failed", file=kept)
+
+    with pytest.raises(LockError):
+        _write_verified(kept, "new\n", refuse)
+    assert kept.read_text() == "original\n"  # nothing is lost when verification fails

@@ -130,20 +130,32 @@ def _judged(files: Sequence[ReleaseFile], problems: Sequence[InputProblem], judg
 
 
 def _write_verified(output: Path, text: str, verify: Callable[[], None]) -> None:
-    """Write `text` to `output` atomically; remove it again when `verify` fails."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+    """Write `text` to `output` atomically; put back what was there when `verify` fails."""
+    # Only a regular file (or nothing) is replaced: never a device, a FIFO or a symlink's target.
+    if output.is_symlink() or (output.exists() and not output.is_file()):
+        raise LockError("exists and is not a regular file; refusing to replace it", file=output)
     try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        previous = output.read_bytes() if output.exists() else None
+    except OSError as e:
+        raise LockError(f"cannot read: {e.strerror}", file=output) from e
+    temporary: str | None = None
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(temporary, output)
     except OSError as e:
-        Path(temporary).unlink(missing_ok=True)
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
         raise LockError(f"cannot write: {e.strerror}", file=output) from e
     try:
         verify()
     except BaseException:
-        output.unlink(missing_ok=True)
+        if previous is None:
+            output.unlink(missing_ok=True)
+        else:
+            output.write_bytes(previous)
         raise
 
 
