@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 from datetime import UTC, datetime, timedelta
@@ -122,3 +123,20 @@ def test_session_reads_only_committed_history(builder: RegistryBuilder) -> None:
         assert session.check(files).passed
     finally:
         session.close()
+
+
+def test_an_unsigned_statement_does_not_raise_a_conflict(builder: RegistryBuilder) -> None:
+    f = builder.wheel("tinyhttp", "1.0")
+    builder.approve("alice", f)
+    fake = builder.registry.read_file(builder.approve("bob", f).path)
+    assert fake is not None
+    other = "cd" * 32
+    path = f"attestations/ti/ny/tinyhttp/1.0/{other}/{builder.key('bob')}.yaml"
+    # A statement claiming another hash for the same name, with no signature: griefing.
+    builder.commit_raw({path: fake.replace(_sha(f).encode(), other.encode())})
+    builder.policy(roots=["alice"], signers=1)
+    assert builder.check(f).passed
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

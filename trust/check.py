@@ -197,18 +197,22 @@ class CheckSession:
                                                                         opened.head)
         return self._version_cache[key]
 
-    def _subjects(self, project: str, version: str) -> list[tuple[str, str, int, str]]:
-        """(sha256, filename, size, where) of every parsable statement of a release."""
+    def _statements(self, project: str, version: str
+                    ) -> list[tuple[StoredAttestation, Attestation, str]]:
+        """(stored, parsed, where) of every parsable statement of a release, unverified."""
         found = []
         for index, opened in enumerate(self.registries):
-            for sha, statements in self.files_of_version(index, project, version).items():
+            for statements in self.files_of_version(index, project, version).values():
                 for stored in statements:
                     att = self._parse(stored)
-                    if att is None:
-                        continue
-                    found.append((sha, att.subject.filename, att.subject.size,
-                                  f"{opened.label}/{stored.path}"))
+                    if att is not None:
+                        found.append((stored, att, f"{opened.label}/{stored.path}"))
         return found
+
+    def _subjects(self, project: str, version: str) -> list[tuple[str, str, int, str]]:
+        """(sha256, filename, size, where) of every parsable statement of a release."""
+        return [(att.subject.sha256, att.subject.filename, att.subject.size, where)
+                for _, att, where in self._statements(project, version)]
 
     def _parse(self, stored: StoredAttestation) -> Attestation | None:
         """The statement parsed once per blob, unverified: for sizes and conflicts only."""
@@ -243,10 +247,19 @@ class CheckSession:
         return replace(file, sha256=digest.sha256, size=digest.size), None
 
     def _conflicts(self, file: ReleaseFile, own_names: set[str]) -> list[tuple[str, str]]:
+        """Other sha256s attested for the same file name: signed by the key that the
+        statement names and sitting where its subject says, whoever that key belongs to."""
         names = {file.filename} if file.filename else own_names
-        return sorted({(sha, where) for sha, name, _, where in
-                       self._subjects(file.project, file.version)
-                       if name in names and sha != file.sha256})
+        suspects = [(stored, att, where) for stored, att, where in
+                    self._statements(file.project, file.version)
+                    if att.subject.filename in names and att.subject.sha256 != file.sha256]
+        if not suspects:
+            return []
+        checks = self.verifier.check_all(stored for stored, _, _ in suspects)
+        return sorted({(att.subject.sha256, where) for stored, att, where in suspects
+                       if checks[stored.path].good
+                       and checks[stored.path].primary_fpr == att.signer == stored.name_fpr
+                       and stored.path.split("/")[-2] == att.subject.sha256})
 
     def candidates(self, file: ReleaseFile) -> list[Candidate]:
         """Every committed statement about this file, across registries."""
