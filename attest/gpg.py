@@ -201,7 +201,14 @@ class UserGnuPG:
                            hint="create one with `gpg --quick-gen-key`, or pass --key/--gnupghome")
         if key and len(usable) > 1:
             raise GpgError(f"{key!r} matches {len(usable)} secret keys; give a fingerprint")
-        return normalize_fingerprint(usable[0]["fingerprint"])
+        fpr = normalize_fingerprint(usable[0]["fingerprint"])
+        # gpg would quietly sign with another key when this one is expired or revoked.
+        public = self._gpg.list_keys(keys=[fpr])
+        status = public[0].get("trust") if public else None
+        if status in ("e", "r"):
+            raise GpgError(f"key {fpr} is {'expired' if status == 'e' else 'revoked'}; "
+                           "it cannot sign", hint="pass --key with a usable key")
+        return fpr
 
     def _configured_default_key(self) -> str | None:
         home = self.home or Path(os.environ.get("GNUPGHOME", Path.home() / ".gnupg"))

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from attest.errors import InputError
+from attest.errors import InputError, SignoffError
 
 # libyaml's parser when present: the pure-Python one costs about 2 ms per attestation.
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -71,7 +71,7 @@ class Document:
 
 
 def load_mapping(data: bytes, source: str, *, max_bytes: int,
-                 error: type[InputError] = InputError) -> Document:
+                 error: type[SignoffError] = InputError) -> Document:
     """Parse `data` as one strict YAML mapping; every failure names `source` and the line."""
     if len(data) > max_bytes:
         raise error(f"file is {len(data)} bytes, over the {max_bytes}-byte cap", file=source)

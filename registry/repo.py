@@ -13,6 +13,7 @@ import pygit2
 
 from attest.gpg import MAX_SIGNATURE_BYTES
 from attest.model import MAX_ATTESTATION_BYTES
+from attest.strict_yaml import load_mapping
 from registry.errors import RegistryError
 from registry.layout import (
     KEYS_DIR,
@@ -74,9 +75,11 @@ class Registry:
         registry = cls(repo, path)
         if repo.head_is_unborn:
             raise RegistryError("the registry has no commits", file=path)
-        if registry.read_file(REGISTRY_FILE) is None:
+        header = registry.read_file(REGISTRY_FILE)
+        if header is None:
             raise RegistryError(f"not a signoff registry: no {REGISTRY_FILE} committed at HEAD",
                                 file=path, hint="create one with `signoff registry init PATH`")
+        _check_header(header, f"{path}/{REGISTRY_FILE}")
         return registry
 
     @classmethod
@@ -227,7 +230,12 @@ class Registry:
                                     [parent.id] if parent else [])
         restore = _WorkTreeUpdate(self.workdir)
         try:
-            restore.write(files)
+            try:
+                restore.write(files)
+            except OSError as e:
+                raise RegistryError(f"cannot write into the work tree: {e.strerror}",
+                                    file=e.filename or self.path,
+                                    hint="is a file in the way of a folder?") from e
             if parent is None:
                 repo.references.create(branch, commit)
             else:
@@ -240,6 +248,18 @@ class Registry:
             raise
         restore.stage(repo)
         return commit
+
+
+def _check_header(header: bytes, source: str) -> None:
+    """Refuse a registry whose layout this version of signoff does not know."""
+    doc = load_mapping(header, source, max_bytes=64 * 1024, error=RegistryError)
+    if doc.data.get("signoff") != REGISTRY_SCHEMA:
+        raise RegistryError(f"expected `signoff: {REGISTRY_SCHEMA}`", file=source,
+                            line=doc.line_of("signoff"))
+    if doc.data.get("layout") != LAYOUT_VERSION:
+        raise RegistryError(f"layout {doc.data.get('layout')!r} is not one this signoff reads "
+                            f"(layout {LAYOUT_VERSION}); upgrade signoff",
+                            file=source, line=doc.line_of("layout"))
 
 
 def _statements_in(tree: pygit2.Tree, directory: str) -> list[StoredAttestation]:

@@ -56,7 +56,7 @@ def test_a_failed_write_leaves_no_files_and_no_commit(tmp_path: Path) -> None:
     head = registry.head_commit().id
     # A file where a directory must go makes the second write fail after the first succeeded.
     (tmp_path / "reg" / "blocker").write_text("in the way")
-    with pytest.raises(OSError):
+    with pytest.raises(RegistryError, match="cannot write into the work tree"):
         registry.commit_files({"a/new.txt": b"1", "blocker/x.txt": b"2"}, "two files")
     assert registry.head_commit().id == head
     assert not (tmp_path / "reg" / "a").exists()

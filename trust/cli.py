@@ -253,6 +253,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     except SignoffError as e:
         sys.stderr.write(f"error: {e.diagnostics()}\n")
         sys.exit(2)
+    except OSError as e:
+        # The environment failed us (disk full, permissions): never exit 1, "fell short".
+        where = f"{e.filename}: " if e.filename else ""
+        sys.stderr.write(f"error: {where}{e.strerror or e}\n")
+        sys.exit(2)
 
 
 if __name__ == "__main__":

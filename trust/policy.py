@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from attest.errors import InputError
+from attest.files import read_bounded
 from attest.model import is_valid_criterion
 from attest.names import normalize_fingerprint
 from attest.strict_yaml import Document, load_mapping
@@ -92,13 +93,10 @@ class Policy:
 
 def load_policy(path: Path) -> Policy:
     """Read and validate a policy file; PolicyError names the file and line."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+    if not path.exists():
         raise PolicyError("policy file not found", file=path,
-                          hint="pass --policy FILE, or create ./signoff-policy.yaml") from None
-    except OSError as e:
-        raise PolicyError(f"cannot read policy: {e.strerror}", file=path) from e
+                          hint="pass --policy FILE, or create ./signoff-policy.yaml")
+    data = read_bounded(path, "policy file", MAX_POLICY_BYTES, PolicyError)
     doc = load_mapping(data, str(path), max_bytes=MAX_POLICY_BYTES, error=PolicyError)
     return _PolicyReader(doc, path).policy()
 
@@ -145,7 +143,7 @@ class _PolicyReader:
             where = f"registries[{i}]"
             entry = self.mapping(item, where, _REGISTRY, "registries")
             raw_path = entry.get("path")
-            if not isinstance(raw_path, str) or not raw_path:
+            if not isinstance(raw_path, str) or not raw_path or "\x00" in raw_path:
                 raise self.fail(f"{where}.path must be a path", "registries")
             maintainers = tuple(self.fingerprints(entry.get("maintainers", []),
                                                   f"{where}.maintainers", "registries"))

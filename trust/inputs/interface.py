@@ -11,9 +11,7 @@ bounded by the sizes attested for its file name, so that an oversized file is ne
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 import tomllib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from attest.errors import InputError
+from attest.files import read_bounded as read_file_bounded
 from attest.names import normalize_project, normalize_version
 from trust.release import InputProblem, ReleaseFile
 
@@ -58,23 +57,7 @@ class DeploymentInput(ABC):
 
 def read_bounded(path: Path, what: str) -> bytes:
     """The bytes of a regular file of at most `MAX_INPUT_BYTES`; `InputFormatError` otherwise."""
-    try:
-        # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        with os.fdopen(fd, "rb") as f:
-            # fstat on the open file, so the check and the read see the same file.
-            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-                raise InputFormatError(f"{what} is not a regular file", file=path)
-            data = f.read(MAX_INPUT_BYTES + 1)
-    except FileNotFoundError as e:
-        raise InputFormatError(f"{what} not found", file=path) from e
-    except IsADirectoryError as e:
-        raise InputFormatError(f"{what} is a directory", file=path) from e
-    except OSError as e:
-        raise InputFormatError(f"cannot read {what}: {e.strerror}", file=path) from e
-    if len(data) > MAX_INPUT_BYTES:
-        raise InputFormatError(f"{what} is larger than {MAX_INPUT_BYTES} bytes", file=path)
-    return data
+    return read_file_bounded(path, what, MAX_INPUT_BYTES, InputFormatError)
 
 
 def read_text(path: Path, what: str) -> str:

@@ -173,7 +173,12 @@ class _Reader:
     def parse_file(self, path: Path, *, is_constraint: bool, chain: tuple[Path, ...]) -> None:
         """Parse one file; `chain` holds the resolved files whose includes led here."""
         data = read_bounded(path, "requirements file")
-        raw_lines = prp.auto_decode(data).splitlines()
+        try:
+            raw_lines = prp.auto_decode(data).splitlines()
+        except UnicodeDecodeError as e:
+            line = data[: e.start].count(b"\n") + 1
+            raise InputFormatError("is not UTF-8 (nor marked with a BOM as UTF-16 or UTF-32)",
+                                   file=path, line=line) from e
         self.lines.setdefault(path, tuple(raw_lines))
         try:
             parsed_items = list(prp.RequirementsFile.parse(str(path), include_nested=False))
