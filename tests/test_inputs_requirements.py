@@ -255,3 +255,12 @@ def test_oversized_and_special_files_are_refused(tmp_path: Path) -> None:
 def test_positional_names_pick_the_format(tmp_path: Path) -> None:
     for name in ("requirements.txt", "dev.in"):
         assert isinstance(detect_input(tmp_path / name), RequirementsInput)
+
+
+def test_exponential_includes_are_refused_quickly(tmp_path: Path) -> None:
+    # Each file includes the next one twice: 2**25 parses unless bounded.
+    for i in range(25):
+        body = f"-r e{i + 1}.txt\n-r e{i + 1}.txt\n" if i < 24 else "\n"
+        (tmp_path / f"e{i}.txt").write_text(body)
+    with pytest.raises(InputFormatError, match="files read through -r/-c includes"):
+        RequirementsInput(tmp_path / "e0.txt").read()

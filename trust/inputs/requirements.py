@@ -45,6 +45,8 @@ from trust.release import InputProblem, ReleaseFile
 _PIP_HASH_NAMES = frozenset({"sha256", "sha384", "sha512"})
 
 NOT_PINNED = "is not pinned with == (hash-checking mode needs an exact version)"
+MAX_FILES_READ = 1000
+"""Files parsed for one requirements file, counting a file each time an include names it."""
 NO_HASH = "has no --hash (hash-checking mode needs the hash of every file it may install)"
 NO_SHA256 = "has no sha256 --hash (attestations name files by sha256)"
 
@@ -169,9 +171,15 @@ class _Reader:
         self.entries: list[RequirementEntry] = []
         self.includes: list[IncludeLine] = []
         self.lines: dict[Path, tuple[str, ...]] = {}
+        self.files_read = 0
 
     def parse_file(self, path: Path, *, is_constraint: bool, chain: tuple[Path, ...]) -> None:
         """Parse one file; `chain` holds the resolved files whose includes led here."""
+        self.files_read += 1
+        if self.files_read > MAX_FILES_READ:
+            # Each file including the next one twice doubles the work at every level.
+            raise InputFormatError(f"more than {MAX_FILES_READ} files read through -r/-c "
+                                   "includes; refusing", file=path)
         data = read_bounded(path, "requirements file")
         try:
             raw_lines = prp.auto_decode(data).splitlines()
