@@ -238,9 +238,24 @@ def test_demo_runs_and_exits_as_documented(tmp_path: Path) -> None:
     again = run_cli("check", str(tmp_path / "demo" / "dist"), "--policy",
                     str(tmp_path / "demo" / "signoff-policy.yaml"), "--format", "json")
     assert again.returncode == 1
-    statuses = {(f["project"], f["filename"]): f["status"]
-                for f in json.loads(again.stdout)["files"]}
-    assert "fail" in statuses.values()
+    files = {f["filename"]: f for f in json.loads(again.stdout)["files"]}
+    statuses = {name: f["status"] for name, f in files.items()}
+    assert statuses == {
+        "tinyhttp-1.0.0-py3-none-any.whl": "pass",   # alice and bob, both certified by the root
+        "tinyhttp-1.0.0.tar.gz": "fail",             # alice only: 1 of 2
+        "leftpad-2.0-py3-none-any.whl": "pass",      # carol's rejection does not count
+        "leftpad-2.0.1-py3-none-any.whl": "fail",    # only safe-to-run
+        "evilpkg-0.1-py3-none-any.whl": "fail",      # bob rejects
+        "fastjson-1.2-py3-none-any.whl": "fail",     # bob's statement edited after signing
+        "internal_tools-0.3-py3-none-any.whl": "pass",  # rules[0] needs one signer
+    }
+    evil = files["evilpkg-0.1-py3-none-any.whl"]
+    assert any("rejected by" in r for r in evil["reasons"])
+    mallory = [a for a in evil["attestations"] if a["counted"] is False
+               and a["verdict"] == "approved" and "not valid" in (a["why_not"] or "")]
+    assert mallory, evil["attestations"]
+    counted = [a for a in files["tinyhttp-1.0.0-py3-none-any.whl"]["attestations"]]
+    assert all(a["validity"] == "full" and len(a["path"]) == 2 for a in counted)
 
 
 def test_input_size_that_disagrees_with_the_attested_size_fails(builder: RegistryBuilder) -> None:
@@ -288,3 +303,23 @@ def test_a_sha512_alternative_beside_a_vetted_sha256_fails_the_requirement(
     result = run_cli("check", "-r", str(reqs), "--policy", str(policy))
     assert result.returncode == 1, result.stdout + result.stderr
     assert "sha512" in result.stdout
+
+
+def test_check_counts_keys_the_web_of_trust_makes_valid(builder: RegistryBuilder) -> None:
+    f = builder.wheel("tinyhttp", "1.0")
+    builder.certify("root", "alice")          # root -> alice: fully valid
+    builder.certify("alice", "carol")         # alice is no introducer: carol is not valid
+    builder.approve("alice", f)
+    builder.approve("carol", f)
+    builder.policy(roots=["root"], signers=2)
+    verdict = builder.check(f).verdicts[0]
+    assert not verdict.passed and verdict.counted_signers == 1
+    by_signer = {j.signer: j for j in verdict.attestations}
+    alice = by_signer[builder.key("alice")]
+    assert alice.counted and alice.validity == "full"
+    assert alice.trust_path == (builder.key("root"), builder.key("alice"))
+    carol = by_signer[builder.key("carol")]
+    assert not carol.counted and carol.why_not and "not valid" in carol.why_not
+    builder.policy(roots=["root"], signers=2,
+                   trust_extra=f"  introducers: {{{builder.key('alice')}: full}}\n")
+    assert builder.check(f).passed  # alice, trusted as an introducer, makes carol valid
