@@ -170,3 +170,9 @@ def _unreadable(state_dir: Path, key: str) -> bool:
     except RegistryError:
         return True
     return False
+
+
+def forget_registry(repo: pygit2.Repository, state_dir: Path | None = None) -> None:
+    """Drop the record of a registry that is being deleted on purpose (the demo rebuilds its
+    own), so that a new registry at the same path is not taken for a rewrite of the old one."""
+    record_file(state_dir or default_state_dir(), registry_key(repo)).unlink(missing_ok=True)

@@ -323,3 +323,11 @@ def test_check_counts_keys_the_web_of_trust_makes_valid(builder: RegistryBuilder
     builder.policy(roots=["root"], signers=2,
                    trust_extra=f"  introducers: {{{builder.key('alice')}: full}}\n")
     assert builder.check(f).passed  # alice, trusted as an introducer, makes carol valid
+
+
+def test_the_demo_can_be_run_again_and_checked_again(tmp_path: Path) -> None:
+    for _ in range(2):
+        assert run_cli("demo", "--dir", str(tmp_path / "demo")).returncode == 0
+        again = run_cli("check", str(tmp_path / "demo" / "dist"), "--policy",
+                        str(tmp_path / "demo" / "signoff-policy.yaml"))
+        assert again.returncode == 1, again.stderr  # not 2: no false rollback alarm

@@ -11,10 +11,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pygit2
+
 from attest.errors import InputError
 from attest.gpg import UserGnuPG, certify_key, generate_key, kill_agent, new_home
 from attest.model import Verdict
 from registry.repo import Registry
+from registry.rollback import forget_registry
 from registry.vouch import subject_for_file, vouch
 from trust.sample_dists import build_sdist, build_wheel
 
@@ -48,6 +51,8 @@ def build_demo(folder: Path) -> Demo:
         if not (folder / MARKER).exists():
             raise InputError("exists and is not a signoff demo folder; choose another --dir",
                              file=folder)
+        if (folder / "registry" / ".git").is_dir():
+            forget_registry(pygit2.Repository(str(folder / "registry")))
         linked = folder / "gnupg"
         if linked.is_symlink():
             kill_agent(linked.resolve())
