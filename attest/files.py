@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 from attest.errors import InputError
@@ -32,3 +34,19 @@ def read_bounded(path: Path, what: str, max_bytes: int,
     if len(data) > max_bytes:
         raise error(f"{what} is larger than {max_bytes} bytes", file=path)
     return data
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    """Replace `target` with `data` all at once: readers see the old file or the new, never
+    half of one. The temporary file sits beside the target so the rename stays on one disk."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

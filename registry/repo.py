@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pygit2
 
+from attest.files import write_atomic
 from attest.gpg import MAX_SIGNATURE_BYTES
 from attest.model import MAX_ATTESTATION_BYTES
 from attest.strict_yaml import load_mapping
@@ -318,7 +317,7 @@ class _WorkTreeUpdate:
                 raise RegistryError("refusing to overwrite a symlink", file=target)
             self.previous[target] = target.read_bytes() if target.exists() else None
             self._mkdirs(target.parent)
-            _atomic_write(target, data)
+            write_atomic(target, data)
             self.paths.append(path)
 
     def _mkdirs(self, directory: Path) -> None:
@@ -336,7 +335,7 @@ class _WorkTreeUpdate:
                 if data is None:
                     target.unlink(missing_ok=True)
                 else:
-                    _atomic_write(target, data)
+                    write_atomic(target, data)
         for d in reversed(self.made_dirs):
             with contextlib.suppress(OSError):
                 d.rmdir()
@@ -349,17 +348,3 @@ class _WorkTreeUpdate:
         for path in self.paths:
             index.add(path)
         index.write()
-
-
-def _atomic_write(target: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".signoff-", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

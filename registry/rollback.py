@@ -17,13 +17,13 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pygit2
 
+from attest.files import write_atomic
 from registry.errors import RegistryError
 
 STATE_SCHEMA = "head-record/v1"
@@ -142,17 +142,7 @@ def record_head(repo: pygit2.Repository, checked: HeadCheck, state_dir: Path | N
     body = json.dumps({"schema": STATE_SCHEMA, "key": checked.key, "head": checked.head,
                        "previous": checked.previous, "rewrite_accepted": checked.rewrite_accepted,
                        "recorded_at": int(time.time())}, indent=2).encode() + b"\n"
-    fd, tmp = tempfile.mkstemp(prefix=".head-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(body)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, body)
 
 
 def check_and_record(repo: pygit2.Repository, head: pygit2.Oid | str,

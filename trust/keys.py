@@ -9,15 +9,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from attest.errors import InputError
+from attest.files import write_atomic
 from attest.gpg_keys import ColonKey, list_keyring, primary_fingerprints
 
 if TYPE_CHECKING:
@@ -261,12 +260,4 @@ def _write_cache(path: Path, keyset: KeySet) -> None:
     # A cache that cannot be written only costs speed next time.
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".keys-", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w") as out:
-                json.dump(keyset_to_json(keyset), out, separators=(",", ":"))
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_atomic(path, json.dumps(keyset_to_json(keyset), separators=(",", ":")).encode())

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,7 @@ from typing import Any
 import tomlkit
 
 from attest.errors import InputError, SignoffError
+from attest.files import write_atomic
 from trust.check import CheckReport
 from trust.evaluate import FileVerdict
 from trust.inputs.interface import InputFormatError, detect_input, read_text
@@ -139,15 +139,9 @@ def _write_verified(output: Path, text: str, verify: Callable[[], None]) -> None
         previous = output.read_bytes() if output.exists() else None
     except OSError as e:
         raise LockError(f"cannot read: {e.strerror}", file=output) from e
-    temporary: str | None = None
     try:
-        fd, temporary = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(temporary, output)
+        write_atomic(output, text.encode("utf-8"))
     except OSError as e:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
         raise LockError(f"cannot write: {e.strerror}", file=output) from e
     try:
         verify()
