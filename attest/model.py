@@ -97,7 +97,7 @@ def release_name_and_version(filename: str) -> tuple[str, str]:
         elif filename.endswith((".tar.gz", ".zip")):
             name, version = parse_sdist_filename(filename)
         else:
-            raise ValueError(f"not a wheel (.whl) or sdist (.tar.gz, .zip): {filename!r}")
+            raise ValueError(f"not a wheel or sdist file name (.whl, .tar.gz, .zip): {filename!r}")
     except (InvalidWheelFilename, InvalidSdistFilename) as e:
         raise ValueError(str(e)) from e
     return str(name), str(version)

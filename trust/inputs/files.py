@@ -24,14 +24,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
-
 from attest.hashing import hash_file
+from attest.model import release_name_and_version
 from attest.names import normalize_project, normalize_version
 from trust.inputs.interface import DeploymentInput, InputContents, InputFormatError
 from trust.release import InputProblem, ReleaseFile
@@ -43,14 +37,8 @@ ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".zip", ".tar.bz2", ".tbz", ".tar.xz", ".
 
 def parse_release_filename(filename: str) -> tuple[str, str]:
     """(normalised project, normalised version) from a wheel or sdist name; ValueError otherwise."""
-    try:
-        if filename.endswith(".whl"):
-            name, version, _build, _tags = parse_wheel_filename(filename)
-        else:
-            name, version = parse_sdist_filename(filename)
-    except (InvalidWheelFilename, InvalidSdistFilename) as e:
-        raise ValueError(f"not a wheel or sdist file name: {filename}") from e
-    return normalize_project(str(name)), normalize_version(str(version))
+    name, version = release_name_and_version(filename)
+    return normalize_project(name), normalize_version(version)
 
 
 def filename_from_location(location: str) -> str:
