@@ -227,7 +227,9 @@ class UserGnuPG:
                                 extra_args=["--digest-algo", "SHA256"])
         signature = bytes(result.data or b"")
         if not signature:
-            detail = (result.status or "unknown error").strip()
+            said = [line for line in (result.stderr or "").splitlines()
+                    if line.startswith("gpg:")]
+            detail = (result.status or (said[-1] if said else "") or "unknown error").strip()
             raise GpgError(f"gpg could not sign with {fpr}: {detail}",
                            hint="is the key's passphrase available to gpg-agent?")
         return signature

@@ -73,7 +73,8 @@ class Registry:
                                 hint="create one with `signoff registry init PATH`") from e
         registry = cls(repo, path)
         if repo.head_is_unborn:
-            raise RegistryError("the registry has no commits", file=path)
+            raise RegistryError("HEAD names a branch with no commits (an empty repository, or "
+                                "a branch that does not exist)", file=path)
         header = registry.read_file(REGISTRY_FILE)
         if header is None:
             raise RegistryError(f"not a signoff registry: no {REGISTRY_FILE} committed at HEAD",

@@ -143,6 +143,9 @@ def check(
     files, problems = gather_inputs(paths or [], requirement or [], pylock or [],
                                     pip_report or [], uv_lock or [])
     report = run_check(loaded, files, problems, state_dir, accept_rewrite)
+    if not files and not problems:
+        stderr_console().print("warning: the inputs name no release files; nothing was checked",
+                               markup=False)
     for warning in report.warnings:
         stderr_console().print(f"warning: {warning}", markup=False)
     sys.stdout.write(render(report, output))
