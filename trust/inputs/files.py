@@ -41,6 +41,18 @@ def parse_release_filename(filename: str) -> tuple[str, str]:
     return normalize_project(name), normalize_version(version)
 
 
+def version_of(filename: str, version: str | None, source: str, project: str
+               ) -> str | InputProblem:
+    """A lock entry's version, or else the one its file name gives; a problem when neither."""
+    if version is not None:
+        return version
+    try:
+        return parse_release_filename(filename)[1]
+    except ValueError:
+        return InputProblem(source, filename, "has no version, and its file name gives none",
+                            project)
+
+
 def filename_from_location(location: str) -> str:
     """The file name ending a URL or a path: `https://h/a-1.0.tar.gz#x` gives `a-1.0.tar.gz`."""
     parsed = urllib.parse.urlsplit(location)

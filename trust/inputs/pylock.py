@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from attest.names import normalize_sha256
-from trust.inputs.files import filename_from_location, parse_release_filename
+from trust.inputs.files import filename_from_location, version_of
 from trust.inputs.interface import (
     DeploymentInput,
     Fields,
@@ -112,12 +112,10 @@ class PylockInput(DeploymentInput):
                 raise fields.fail(where, "has neither `name`, `url` nor `path`")
             filename = filename_from_location(location)
         source = f"{self.path}: {where} ({filename})"
-        if version is None:
-            try:
-                _, version = parse_release_filename(filename)
-            except ValueError:
-                return InputProblem(source, filename, "has no version, and its file name gives "
-                                    "none", project)
+        found = version_of(filename, version, source, project)
+        if isinstance(found, InputProblem):
+            return found
+        version = found
         size = fields.optional_size(artifact, "size", where)
         hashes = fields.table(artifact.get("hashes"), f"{where}.hashes")
         digest = fields.optional_string(hashes, "sha256", f"{where}.hashes")

@@ -24,7 +24,7 @@ from trust.inputs.files import (
     filename_from_location,
     local_path_of,
     local_release_file,
-    parse_release_filename,
+    version_of,
 )
 from trust.inputs.interface import (
     DeploymentInput,
@@ -107,12 +107,10 @@ class UvLockInput(DeploymentInput):
             raise fields.fail(where, "has neither `url`, `path` nor `filename`")
         filename = filename or filename_from_location(location)
         source = f"{self.path}: {where} ({filename})"
-        if version is None:
-            try:
-                _, version = parse_release_filename(filename)
-            except ValueError:
-                return InputProblem(source, filename, "has no version, and its file name gives "
-                                    "none", project)
+        found = version_of(filename, version, source, project)
+        if isinstance(found, InputProblem):
+            return found
+        version = found
         size = fields.optional_size(artifact, "size", where)
         raw_hash = fields.optional_string(artifact, "hash", where)
         if raw_hash is not None:
