@@ -11,26 +11,17 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from attest.errors import GpgError
+from attest.gpg import gpg_binary, kill_agent, new_home
 
 _GPG_TIMEOUT = 600
 """Seconds one gpg run may take; a keyring of thousands of keys takes tens of seconds."""
-
-
-def find_gpg() -> str:
-    """Path of the gpg program; GpgError when it is not on PATH."""
-    found = shutil.which("gpg")
-    if found is None:
-        raise GpgError("gpg not found on PATH", hint="install GnuPG 2.2 or newer")
-    return found
 
 
 @dataclass
@@ -185,11 +176,10 @@ def list_keyring(blobs: Sequence[bytes]) -> list[ColonKey]:
     All blobs are imported into one throwaway home, so that certifications between them
     verify, and the home is deleted afterwards.
     """
-    gpg = find_gpg()
+    gpg = gpg_binary()
     if not blobs:
         return []
-    home = Path(tempfile.mkdtemp(prefix="so-kl-", dir=_short_tmp()))
-    os.chmod(home, 0o700)
+    home = new_home()
     try:
         _run(gpg, home, ["--import"], stdin=b"\n".join(blobs))
         # --trust-model always: no trustdb walk; validity is computed by signoff, not here.
@@ -197,10 +187,7 @@ def list_keyring(blobs: Sequence[bytes]) -> list[ColonKey]:
                                    "always", "--check-sigs"])
         return parse_colon_listing(listing)
     finally:
-        gpgconf = shutil.which("gpgconf")
-        if gpgconf and any(home.glob("S.*")):
-            subprocess.run([gpgconf, "--homedir", str(home), "--kill", "all"],
-                           capture_output=True, check=False)
+        kill_agent(home)
         shutil.rmtree(home, ignore_errors=True)
 
 
@@ -283,8 +270,3 @@ def _packet_bounds(data: bytes, pos: int) -> tuple[int, int, int]:
     n = 1 << ltype
     length = int.from_bytes(data[pos + 1:pos + 1 + n], "big")
     return tag, pos + 1 + n, pos + 1 + n + length
-
-
-def _short_tmp() -> str:
-    base = os.environ.get("TMPDIR", "/tmp")
-    return base if len(base) < 40 else "/tmp"

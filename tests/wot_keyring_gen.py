@@ -21,7 +21,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from attest.gpg_keys import find_gpg, unescape_colon_field
+from attest.gpg import gpg_binary
+from attest.gpg_keys import unescape_colon_field
 from trust.trust_settings import Ownertrust, TrustSettings
 
 DOMAINS = ("a.example", "b.example")
@@ -30,7 +31,7 @@ POOL_AGE = 200 * 86400
 
 
 def _gpg(home: Path, *args: str, when: int | None = None, stdin: bytes | None = None) -> bytes:
-    cmd = [find_gpg(), "--homedir", str(home), "--batch", "--yes", "--no-tty",
+    cmd = [gpg_binary(), "--homedir", str(home), "--batch", "--yes", "--no-tty",
            "--pinentry-mode", "loopback", "--passphrase", ""]
     if when is not None:
         cmd += ["--faked-system-time", str(when)]
@@ -125,7 +126,7 @@ class _Timeline:
 def _tsign(home: Path, signer: str, target: str, amount: int, depth: int,
            domain: str | None, when: int, expire: str | None) -> None:
     """A trust signature through --edit-key tsign, answering gpg's prompts by keyword."""
-    args = [find_gpg(), "--homedir", str(home), "--batch", "--no-tty", "--pinentry-mode",
+    args = [gpg_binary(), "--homedir", str(home), "--batch", "--no-tty", "--pinentry-mode",
             "loopback", "--passphrase", "", "--faked-system-time", str(when),
             "--command-fd", "0", "--status-fd", "1", "-u", signer]
     if expire:
