@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,7 +226,7 @@ class Registry:
         parent = None if repo.head_is_unborn else self.head_commit()
         blobs = {path: repo.create_blob(data) for path, data in files.items()}
         tree = tree_with(repo, parent.tree if parent else None, blobs)
-        author = _signature(repo)
+        author = committer(repo)
         commit = repo.create_commit(None, author, author, message, tree,
                                     [parent.id] if parent else [])
         restore = _WorkTreeUpdate(self.workdir)
@@ -285,11 +286,13 @@ def _statements_in(tree: pygit2.Tree, directory: str) -> list[StoredAttestation]
     return found
 
 
-def _signature(repo: pygit2.Repository) -> pygit2.Signature:
+def committer(repo: pygit2.Repository) -> pygit2.Signature:
+    """git's configured identity, else GIT_COMMITTER_NAME/EMAIL, else `signoff`."""
     try:
         return repo.default_signature
     except (KeyError, pygit2.GitError):
-        return pygit2.Signature("signoff", "signoff@localhost")
+        return pygit2.Signature(os.environ.get("GIT_COMMITTER_NAME", "signoff"),
+                                os.environ.get("GIT_COMMITTER_EMAIL", "signoff@localhost"))
 
 
 def _yaml_quote(text: str) -> str:

@@ -14,7 +14,6 @@ merge safe for signed files:
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -23,6 +22,7 @@ import pygit2
 
 from registry.errors import RegistryError
 from registry.history import INDEXED_DIRS, subtree, tree_changes
+from registry.repo import committer
 from registry.rollback import HeadCheck, check_head, record_head, registry_key
 
 UPSTREAM_REMOTE = "upstream"
@@ -180,7 +180,7 @@ def _merge_commit(repo: pygit2.Repository, ours: pygit2.Commit, theirs: pygit2.C
                         if entry is not None})
         raise SyncConflict(where, paths)
     tree = index.write_tree(repo)
-    who = _signature(repo)
+    who = committer(repo)
     message = (f"Merge {UPSTREAM_REMOTE}/{branch} ({str(theirs.id)[:12]}) from {remote.url}\n")
     return repo.create_commit(None, who, who, message, tree, [ours.id, theirs.id])
 
@@ -206,11 +206,3 @@ def _move_branch(repo: pygit2.Repository, ref_name: str, ours: pygit2.Commit,
             repo.checkout_tree(  # type: ignore[no-untyped-call]
                 ours.tree, strategy=pygit2.enums.CheckoutStrategy.FORCE)
         raise
-
-
-def _signature(repo: pygit2.Repository) -> pygit2.Signature:
-    try:
-        return repo.default_signature
-    except (KeyError, pygit2.GitError):
-        name = os.environ.get("GIT_COMMITTER_NAME", "signoff")
-        return pygit2.Signature(name, os.environ.get("GIT_COMMITTER_EMAIL", "signoff@localhost"))
