@@ -23,6 +23,7 @@ from attest.errors import InputError, SignoffError
 from registry.cli import app as registry_app
 from registry.cli import attest_command
 from trust.check import CheckReport, CheckSession
+from trust.cli_options import PolicyOption
 from trust.demo import build_demo
 from trust.explain import explain, explain_verdicts, parse_pin
 from trust.formats.explain_text import render_explanations
@@ -51,8 +52,6 @@ class OutputFormat(StrEnum):
     JSON = "json"
 
 
-PolicyOption = Annotated[Path, typer.Option(
-    "--policy", help="Policy file; registries in it are relative to it.")]
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="text or json.")]
 StateDirOption = Annotated[Path | None, typer.Option(
     "--state-dir", help="Where the last verified head of each registry is recorded "

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from attest.errors import InputError
 from trust.check import CheckSession
+from trust.cli_options import PolicyOption
 from trust.lock import LockResult, lock, lock_pylock, lock_requirements
 from trust.policy import DEFAULT_POLICY, load_policy
 
@@ -28,8 +29,7 @@ def lock_command(
         "-r", "--requirement", help="A requirements file, when its name does not say so.")]
         = None,
     pylock: Annotated[Path | None, typer.Option(help="A PEP 751 pylock.toml.")] = None,
-    policy: Annotated[Path, typer.Option(
-        "--policy", help="Policy file; registries in it are relative to it.")] = DEFAULT_POLICY,
+    policy: PolicyOption = DEFAULT_POLICY,
 ) -> None:
     """Write INPUT with only the files that pass the policy, for `pip install --require-hashes`."""
     chosen = [p for p in (given, requirement, pylock) if p is not None]

@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -21,6 +20,7 @@ import typer
 from attest.errors import InputError, SignoffError
 from attest.names import normalize_fingerprint
 from registry.repo import Registry
+from trust.cli_options import PolicyOption
 from trust.keys import KeySet, keyset_for_registries
 from trust.policy import DEFAULT_POLICY, Policy, load_policy
 from trust.wot import TrustResult, compute_trust
@@ -36,8 +36,6 @@ class TrustFormat(StrEnum):
     JSON = "json"
 
 
-PolicyOption = Annotated[Path, typer.Option(
-    "--policy", help="Policy file; registries in it are relative to it.")]
 
 
 @contextmanager
