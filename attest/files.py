@@ -8,7 +8,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from attest.errors import InputError
+from signoff.attest.errors import InputError
 
 
 def read_bounded(path: Path, what: str, max_bytes: int,

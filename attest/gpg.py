@@ -21,8 +21,8 @@ from types import TracebackType
 
 import gnupg
 
-from attest.errors import GpgError, InputError
-from attest.names import normalize_fingerprint
+from signoff.attest.errors import GpgError, InputError
+from signoff.attest.names import normalize_fingerprint
 
 MAX_SIGNATURE_BYTES = 16 * 1024
 """A detached armored signature is well under 1 KiB; this bounds hostile input."""

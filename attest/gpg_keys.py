@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from attest.errors import GpgError
-from attest.gpg import gpg_binary, kill_agent, new_home
+from signoff.attest.errors import GpgError
+from signoff.attest.gpg import gpg_binary, kill_agent, new_home
 
 _GPG_TIMEOUT = 600
 """Seconds one gpg run may take; a keyring of thousands of keys takes tens of seconds."""

@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from attest.errors import InputError
+from signoff.attest.errors import InputError
 
 _CHUNK = 1 << 20
 

@@ -16,14 +16,14 @@ from packaging.utils import (
     parse_wheel_filename,
 )
 
-from attest.errors import AttestationError
-from attest.names import (
+from signoff.attest.errors import AttestationError
+from signoff.attest.names import (
     normalize_fingerprint,
     normalize_project,
     normalize_sha256,
     normalize_version,
 )
-from attest.strict_yaml import Document, load_mapping
+from signoff.attest.strict_yaml import Document, load_mapping
 
 SCHEMA = "attestation/v1"
 MAX_ATTESTATION_BYTES = 64 * 1024

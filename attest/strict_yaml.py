@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from attest.errors import InputError, SignoffError
+from signoff.attest.errors import InputError, SignoffError
 
 # libyaml's parser when present: the pure-Python one costs about 2 ms per attestation.
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -27,12 +27,12 @@ import pygit2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from attest.gpg import UserGnuPG, generate_key, kill_agent, new_home
-from attest.model import Attestation, Subject, Verdict, dump_attestation
-from registry.history import HistoryIndex
-from registry.layout import key_path, parse_attestation_path, statement_path
-from registry.treeedit import tree_with
-from registry.validate import validate
+from signoff.attest.gpg import UserGnuPG, generate_key, kill_agent, new_home
+from signoff.attest.model import Attestation, Subject, Verdict, dump_attestation
+from signoff.registry.history import HistoryIndex
+from signoff.registry.layout import key_path, parse_attestation_path, statement_path
+from signoff.registry.treeedit import tree_with
+from signoff.registry.validate import validate
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".bench" / "history"

@@ -9,16 +9,16 @@ from typing import Annotated
 
 import typer
 
-from attest.errors import InputError
-from attest.gpg import UserGnuPG
-from attest.model import Verdict
-from attest.names import normalize_fingerprint
-from registry.errors import RegistryError
-from registry.layout import REGISTRY_FILE
-from registry.repo import Registry
-from registry.sync import sync
-from registry.validate import validate
-from registry.vouch import subject_for_file, subject_for_hash, vouch
+from signoff.attest.errors import InputError
+from signoff.attest.gpg import UserGnuPG
+from signoff.attest.model import Verdict
+from signoff.attest.names import normalize_fingerprint
+from signoff.registry.errors import RegistryError
+from signoff.registry.layout import REGISTRY_FILE
+from signoff.registry.repo import Registry
+from signoff.registry.sync import sync
+from signoff.registry.validate import validate
+from signoff.registry.vouch import subject_for_file, subject_for_hash, vouch
 
 app = typer.Typer(help="Create and maintain a registry of attestations.", no_args_is_help=True)
 
@@ -41,7 +41,7 @@ def open_registry(path: Path | None) -> Registry:
 
 def _template_files() -> dict[str, bytes]:
     try:
-        from registry.templates import (  # type: ignore[import-not-found,unused-ignore]
+        from signoff.registry.templates import (  # type: ignore[import-not-found,unused-ignore]
             template_files,
         )
     except ImportError:

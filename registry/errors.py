@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from attest.errors import SignoffError
+from signoff.attest.errors import SignoffError
 
 
 class RegistryError(SignoffError):

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import pygit2
 
-from registry.layout import ATTESTATIONS_DIR, KEYS_DIR
+from signoff.registry.layout import ATTESTATIONS_DIR, KEYS_DIR
 
 INDEX_SCHEMA = "history/v1"
 INDEXED_DIRS = (ATTESTATIONS_DIR, KEYS_DIR)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from attest.names import (
+from signoff.attest.names import (
     normalize_fingerprint,
     normalize_project,
     normalize_sha256,

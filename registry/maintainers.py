@@ -25,10 +25,10 @@ from pathlib import Path
 
 import pygit2
 
-from attest.errors import SignoffError
-from attest.gpg import SignatureCheck, temporary_keyring
-from registry.errors import RegistryError
-from registry.layout import key_path
+from signoff.attest.errors import SignoffError
+from signoff.attest.gpg import SignatureCheck, temporary_keyring
+from signoff.registry.errors import RegistryError
+from signoff.registry.layout import key_path
 
 Verify = Callable[[bytes, bytes], SignatureCheck]
 """Checks a detached signature (second argument) over data (first argument)."""

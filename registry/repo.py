@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pygit2
 
-from attest.files import write_atomic
-from attest.gpg import MAX_SIGNATURE_BYTES
-from attest.model import MAX_ATTESTATION_BYTES
-from attest.strict_yaml import load_mapping
-from registry.errors import RegistryError
-from registry.layout import (
+from signoff.attest.files import write_atomic
+from signoff.attest.gpg import MAX_SIGNATURE_BYTES
+from signoff.attest.model import MAX_ATTESTATION_BYTES
+from signoff.attest.strict_yaml import load_mapping
+from signoff.registry.errors import RegistryError
+from signoff.registry.layout import (
     KEYS_DIR,
     MAX_KEY_FILE_BYTES,
     REGISTRY_FILE,
@@ -27,7 +27,7 @@ from registry.layout import (
     project_dir,
     version_dir,
 )
-from registry.treeedit import tree_with
+from signoff.registry.treeedit import tree_with
 
 REGISTRY_SCHEMA = "registry/v1"
 LAYOUT_VERSION = 1

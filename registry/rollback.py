@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pygit2
 
-from attest.files import write_atomic
-from registry.errors import RegistryError
+from signoff.attest.files import write_atomic
+from signoff.registry.errors import RegistryError
 
 STATE_SCHEMA = "head-record/v1"
 

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pygit2
 
-from registry.errors import RegistryError
-from registry.history import INDEXED_DIRS, subtree, tree_changes
-from registry.repo import committer
-from registry.rollback import HeadCheck, check_head, record_head, registry_key
+from signoff.registry.errors import RegistryError
+from signoff.registry.history import INDEXED_DIRS, subtree, tree_changes
+from signoff.registry.repo import committer
+from signoff.registry.rollback import HeadCheck, check_head, record_head, registry_key
 
 UPSTREAM_REMOTE = "upstream"
 DEFAULT_BRANCH = "main"

@@ -25,7 +25,7 @@ def signoff_version() -> str:
 
 def template_files() -> dict[str, bytes]:
     """Registry path -> bytes of every template, with the signoff version filled in."""
-    root = resources.files("registry").joinpath("templates")
+    root = resources.files("signoff.registry").joinpath("templates")
     version = signoff_version().encode()
     files = {}
     for path in TEMPLATE_PATHS:

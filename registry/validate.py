@@ -31,8 +31,8 @@ from pathlib import Path
 
 import pygit2
 
-from attest.errors import AttestationError, InputError, SignoffError
-from attest.gpg import (
+from signoff.attest.errors import AttestationError, InputError, SignoffError
+from signoff.attest.gpg import (
     MAX_SIGNATURE_BYTES,
     Keyring,
     SignatureCheck,
@@ -40,16 +40,16 @@ from attest.gpg import (
     kill_agent,
     new_home,
 )
-from attest.model import MAX_ATTESTATION_BYTES, Attestation, load_attestation
-from attest.names import (
+from signoff.attest.model import MAX_ATTESTATION_BYTES, Attestation, load_attestation
+from signoff.attest.names import (
     normalize_fingerprint,
     normalize_project,
     normalize_sha256,
     normalize_version,
 )
-from registry.errors import RegistryError
-from registry.history import TreeChange, tree_changes
-from registry.layout import (
+from signoff.registry.errors import RegistryError
+from signoff.registry.history import TreeChange, tree_changes
+from signoff.registry.layout import (
     ATTESTATIONS_DIR,
     KEYS_DIR,
     MAX_KEY_FILE_BYTES,
@@ -62,7 +62,7 @@ from registry.layout import (
     statement_path,
     version_dir,
 )
-from registry.templates import TEMPLATE_PATHS
+from signoff.registry.templates import TEMPLATE_PATHS
 
 REGISTRY_FILES = frozenset({REGISTRY_FILE, *TEMPLATE_PATHS})
 """The registry's own files: changed by maintainers, never by a vetter's pull request."""

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pygit2
 
-from attest.errors import GpgError, InputError
-from attest.gpg import UserGnuPG, temporary_keyring
-from attest.hashing import hash_file
-from attest.model import (
+from signoff.attest.errors import GpgError, InputError
+from signoff.attest.gpg import UserGnuPG, temporary_keyring
+from signoff.attest.hashing import hash_file
+from signoff.attest.model import (
     Attestation,
     Subject,
     Verdict,
@@ -20,9 +20,9 @@ from attest.model import (
     load_attestation,
     release_name_and_version,
 )
-from attest.names import normalize_project, normalize_sha256, normalize_version
-from registry.layout import key_path, statement_path
-from registry.repo import Registry
+from signoff.attest.names import normalize_project, normalize_sha256, normalize_version
+from signoff.registry.layout import key_path, statement_path
+from signoff.registry.repo import Registry
 
 
 @dataclass(frozen=True)

@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pygit2
 
-from attest.gpg import UserGnuPG, certify_key, generate_key, kill_agent, new_home
-from attest.model import Verdict
-from registry.repo import Registry
-from registry.treeedit import tree_with
-from registry.vouch import Vouched, subject_for_file, vouch
-from trust.check import CheckReport, CheckSession
-from trust.cli import gather_inputs
-from trust.policy import load_policy
-from trust.sample_dists import build_sdist, build_wheel
+from signoff.attest.gpg import UserGnuPG, certify_key, generate_key, kill_agent, new_home
+from signoff.attest.model import Verdict
+from signoff.registry.repo import Registry
+from signoff.registry.treeedit import tree_with
+from signoff.registry.vouch import Vouched, subject_for_file, vouch
+from signoff.trust.check import CheckReport, CheckSession
+from signoff.trust.cli import gather_inputs
+from signoff.trust.policy import load_policy
+from signoff.trust.sample_dists import build_sdist, build_wheel
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -121,5 +121,5 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
             ) -> subprocess.CompletedProcess[str]:
     """Run the real `signoff` command line in a subprocess."""
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "trust.cli", *args], cwd=cwd, env=full_env,
+    return subprocess.run([sys.executable, "-m", "signoff", *args], cwd=cwd, env=full_env,
                           capture_output=True, text=True, check=False)

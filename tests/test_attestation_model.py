@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from attest.errors import AttestationError
-from attest.model import (
+from signoff.attest.errors import AttestationError
+from signoff.attest.model import (
     MAX_ATTESTATION_BYTES,
     Attestation,
     Subject,

@@ -8,14 +8,14 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from attest.model import Verdict
-from registry.repo import Registry
-from registry.vouch import subject_for_file, vouch
+from signoff.attest.model import Verdict
+from signoff.registry.repo import Registry
+from signoff.registry.vouch import subject_for_file, vouch
+from signoff.trust.check import CheckSession
+from signoff.trust.cli import gather_inputs
+from signoff.trust.policy import load_policy
+from signoff.trust.sample_dists import build_wheel
 from tests.builder import RegistryBuilder, run_cli
-from trust.check import CheckSession
-from trust.cli import gather_inputs
-from trust.policy import load_policy
-from trust.sample_dists import build_wheel
 
 DAY = 86400
 

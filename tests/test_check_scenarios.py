@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from registry.layout import statement_path
+from signoff.registry.layout import statement_path
 from tests.builder import RegistryBuilder, run_cli
 
 
@@ -261,9 +261,9 @@ def test_demo_runs_and_exits_as_documented(tmp_path: Path) -> None:
 def test_input_size_that_disagrees_with_the_attested_size_fails(builder: RegistryBuilder) -> None:
     from dataclasses import replace
 
-    from trust.check import CheckSession
-    from trust.policy import load_policy
-    from trust.release import ReleaseFile
+    from signoff.trust.check import CheckSession
+    from signoff.trust.policy import load_policy
+    from signoff.trust.release import ReleaseFile
 
     f = builder.wheel("tinyhttp", "1.0")
     builder.approve("alice", f)

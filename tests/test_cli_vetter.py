@@ -5,9 +5,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from attest.gpg import generate_key, kill_agent, new_home
+from signoff.attest.gpg import generate_key, kill_agent, new_home
+from signoff.trust.sample_dists import build_sdist, build_wheel
 from tests.builder import run_cli
-from trust.sample_dists import build_sdist, build_wheel
 
 
 def test_init_attest_and_check_through_the_cli(tmp_path: Path) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pygit2
 import pytest
 
-from registry.history import AnomalyKind, HistoryIndex, tree_changes
-from registry.treeedit import tree_with
+from signoff.registry.history import AnomalyKind, HistoryIndex, tree_changes
+from signoff.registry.treeedit import tree_with
 
 A1 = "attestations/re/qu/requests/2.31.0/" + "a" * 64 + "/" + "A" * 40 + ".yaml"
 A1_SIG = A1 + ".asc"

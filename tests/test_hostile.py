@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from attest.errors import InputError
-from attest.gpg import UserGnuPG
-from attest.model import Verdict
-from registry.layout import statement_path
-from registry.vouch import Vouched, subject_for_file, vouch
+from signoff.attest.errors import InputError
+from signoff.attest.gpg import UserGnuPG
+from signoff.attest.model import Verdict
+from signoff.registry.layout import statement_path
+from signoff.registry.vouch import Vouched, subject_for_file, vouch
+from signoff.trust.evaluate import JudgedAttestation
+from signoff.trust.inputs.requirements import parse_requirements
+from signoff.trust.policy import PolicyError, load_policy
+from signoff.trust.sample_dists import build_sdist, build_wheel
 from tests.builder import RegistryBuilder, run_cli
-from trust.evaluate import JudgedAttestation
-from trust.inputs.requirements import parse_requirements
-from trust.policy import PolicyError, load_policy
-from trust.sample_dists import build_sdist, build_wheel
 
 VENV = Path(__file__).resolve().parent.parent / ".venv" / "bin"
 

@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+from signoff.trust.check import CheckReport
 from tests.builder import RegistryBuilder, run_cli
 from tests.dists import (
     DistSet,
@@ -20,7 +21,6 @@ from tests.dists import (
     venv_tool,
     write_simple_index,
 )
-from trust.check import CheckReport
 
 TOP_LEVEL = ["alpha[fast]", "foobar==2.0.*", "zeta-pkg"]
 PYPROJECT = ('[project]\nname = "myapp"\nversion = "0.1"\nrequires-python = ">=3.11"\n'

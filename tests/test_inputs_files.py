@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.dists import DistSet, build_standard_set, run_tool
-from trust.inputs.files import (
+from signoff.trust.inputs.files import (
     ReleaseFilesInput,
     filename_from_location,
     hash_local,
     local_path_of,
     parse_release_filename,
 )
-from trust.inputs.interface import InputFormatError, detect_input
+from signoff.trust.inputs.interface import InputFormatError, detect_input
+from tests.dists import DistSet, build_standard_set, run_tool
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from signoff.trust.inputs.interface import InputFormatError, detect_input
+from signoff.trust.inputs.pip_report import PipReportInput
 from tests.dists import DistSet, build_standard_set, run_tool
-from trust.inputs.interface import InputFormatError, detect_input
-from trust.inputs.pip_report import PipReportInput
 
 A = "a" * 64
 

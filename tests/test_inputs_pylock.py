@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from signoff.trust.inputs.interface import InputFormatError, detect_input
+from signoff.trust.inputs.pylock import PylockInput
 from tests.dists import DistSet, build_standard_set, pip_has_lock, run_tool
-from trust.inputs.interface import InputFormatError, detect_input
-from trust.inputs.pylock import PylockInput
 
 A = "a" * 64
 B = "b" * 64

@@ -9,25 +9,25 @@ from pathlib import Path
 
 import pytest
 
+from signoff.trust.inputs.interface import (
+    MAX_INCLUDE_DEPTH,
+    MAX_INPUT_BYTES,
+    InputFormatError,
+    detect_input,
+)
+from signoff.trust.inputs.requirements import (
+    NO_HASH,
+    NO_SHA256,
+    NOT_PINNED,
+    RequirementsInput,
+    parse_requirements,
+)
 from tests.dists import (
     DistSet,
     build_standard_set,
     run_tool,
     venv_tool,
     write_simple_index,
-)
-from trust.inputs.interface import (
-    MAX_INCLUDE_DEPTH,
-    MAX_INPUT_BYTES,
-    InputFormatError,
-    detect_input,
-)
-from trust.inputs.requirements import (
-    NO_HASH,
-    NO_SHA256,
-    NOT_PINNED,
-    RequirementsInput,
-    parse_requirements,
 )
 
 A = "a" * 64

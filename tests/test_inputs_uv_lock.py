@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from signoff.trust.inputs.interface import InputFormatError, detect_input
+from signoff.trust.inputs.uv_lock import UvLockInput
 from tests.dists import DistSet, build_standard_set, run_tool, venv_tool, write_simple_index
-from trust.inputs.interface import InputFormatError, detect_input
-from trust.inputs.uv_lock import UvLockInput
 
 A = "a" * 64
 

@@ -8,8 +8,8 @@ import subprocess
 import pygit2
 import pytest
 
-from registry.maintainers import MaintainerRuleError, check_maintainers
-from registry.repo import Registry
+from signoff.registry.maintainers import MaintainerRuleError, check_maintainers
+from signoff.registry.repo import Registry
 from tests.builder import RegistryBuilder
 
 

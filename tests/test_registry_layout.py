@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from attest.hashing import hash_file
-from attest.names import normalize_project
-from registry.errors import RegistryError
-from registry.layout import parse_attestation_path, shard, statement_path
-from registry.repo import Registry
+from signoff.attest.hashing import hash_file
+from signoff.attest.names import normalize_project
+from signoff.registry.errors import RegistryError
+from signoff.registry.layout import parse_attestation_path, shard, statement_path
+from signoff.registry.repo import Registry
 
 FPR = "0123456789ABCDEF0123456789ABCDEF01234567"
 

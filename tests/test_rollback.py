@@ -8,8 +8,8 @@ from pathlib import Path
 import pygit2
 import pytest
 
-from registry.errors import RegistryError
-from registry.rollback import (
+from signoff.registry.errors import RegistryError
+from signoff.registry.rollback import (
     RollbackError,
     check_and_record,
     check_head,
@@ -19,7 +19,7 @@ from registry.rollback import (
     recorded_head,
     registry_key,
 )
-from registry.treeedit import tree_with
+from signoff.registry.treeedit import tree_with
 
 WHO = pygit2.Signature("test", "test@example.org", 1_700_000_000, 0)
 

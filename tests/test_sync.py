@@ -9,13 +9,13 @@ from pathlib import Path
 import pygit2
 import pytest
 
-from attest.model import Verdict
-from registry.errors import RegistryError
-from registry.layout import statement_path
-from registry.repo import Registry
-from registry.rollback import RollbackError
-from registry.sync import SyncConflict, SyncOutcome, sync
-from registry.vouch import subject_for_file, vouch
+from signoff.attest.model import Verdict
+from signoff.registry.errors import RegistryError
+from signoff.registry.layout import statement_path
+from signoff.registry.repo import Registry
+from signoff.registry.rollback import RollbackError
+from signoff.registry.sync import SyncConflict, SyncOutcome, sync
+from signoff.registry.vouch import subject_for_file, vouch
 from tests.builder import RegistryBuilder
 
 RAW = statement_path("zzz-private", "1.0", "c" * 64, "C" * 40)

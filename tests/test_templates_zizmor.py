@@ -12,7 +12,7 @@ from typing import Any
 import pygit2
 import yaml
 
-from registry.templates import TEMPLATE_PATHS, VERSION_MARK, template_files
+from signoff.registry.templates import TEMPLATE_PATHS, VERSION_MARK, template_files
 from tests.builder import run_cli
 
 WORKFLOW = ".github/workflows/validate.yml"

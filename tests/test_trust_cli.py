@@ -7,8 +7,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from signoff.trust.trust_cli import app
 from tests.builder import RegistryBuilder
-from trust.trust_cli import app
 
 
 def _web(builder: RegistryBuilder) -> Path:

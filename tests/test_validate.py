@@ -10,12 +10,12 @@ from pathlib import Path
 import pygit2
 import pytest
 
-from attest.model import Verdict
-from registry.errors import RegistryError
-from registry.layout import key_path, statement_path
-from registry.repo import Registry
-from registry.validate import Finding, ValidationReport, validate
-from registry.vouch import subject_for_file, subject_for_hash, vouch
+from signoff.attest.model import Verdict
+from signoff.registry.errors import RegistryError
+from signoff.registry.layout import key_path, statement_path
+from signoff.registry.repo import Registry
+from signoff.registry.validate import Finding, ValidationReport, validate
+from signoff.registry.vouch import subject_for_file, subject_for_hash, vouch
 from tests.builder import RegistryBuilder
 
 OTHER_SHA = "f" * 64

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from attest.errors import InputError
+from signoff.attest.errors import InputError
+from signoff.trust.keys import Key, load_keyset
+from signoff.trust.wot import compute_trust
 from tests.wot_keyring_gen import KeyPool, generate_keyring, gnupg_validity
-from trust.keys import Key, load_keyset
-from trust.wot import compute_trust
 
 DEFAULT_KEYRINGS = 20
 LONG_KEYRINGS = 200

@@ -21,9 +21,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from attest.gpg import gpg_binary
-from attest.gpg_keys import unescape_colon_field
-from trust.trust_settings import Ownertrust, TrustSettings
+from signoff.attest.gpg import gpg_binary
+from signoff.attest.gpg_keys import unescape_colon_field
+from signoff.trust.trust_settings import Ownertrust, TrustSettings
 
 DOMAINS = ("a.example", "b.example")
 POOL_AGE = 200 * 86400

@@ -11,17 +11,17 @@ from pathlib import Path
 
 import pygit2
 
-from attest.errors import AttestationError
-from attest.gpg import SignatureCheck
-from attest.hashing import hash_file
-from attest.model import Attestation, load_attestation
-from attest.names import short_fpr
-from registry.history import FirstSeen, HistoryIndex
-from registry.layout import key_path
-from registry.maintainers import check_maintainers
-from registry.repo import Registry, StoredAttestation
-from registry.rollback import check_head, record_head
-from trust.evaluate import (
+from signoff.attest.errors import AttestationError
+from signoff.attest.gpg import SignatureCheck
+from signoff.attest.hashing import hash_file
+from signoff.attest.model import Attestation, load_attestation
+from signoff.attest.names import short_fpr
+from signoff.registry.history import FirstSeen, HistoryIndex
+from signoff.registry.layout import key_path
+from signoff.registry.maintainers import check_maintainers
+from signoff.registry.repo import Registry, StoredAttestation
+from signoff.registry.rollback import check_head, record_head
+from signoff.trust.evaluate import (
     Candidate,
     FileVerdict,
     decide,
@@ -29,12 +29,12 @@ from trust.evaluate import (
     now_seconds,
     one_per_signer,
 )
-from trust.keys import KeySet, keyset_for_registries
-from trust.policy import Policy, RegistrySource
-from trust.release import InputProblem, ReleaseFile
-from trust.standing import KeyTooYoung, TrustModel
-from trust.verification import SignatureVerifier
-from trust.wot import compute_trust
+from signoff.trust.keys import KeySet, keyset_for_registries
+from signoff.trust.policy import Policy, RegistrySource
+from signoff.trust.release import InputProblem, ReleaseFile
+from signoff.trust.standing import KeyTooYoung, TrustModel
+from signoff.trust.verification import SignatureVerifier
+from signoff.trust.wot import compute_trust
 
 
 @dataclass

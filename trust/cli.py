@@ -19,23 +19,23 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from attest.errors import InputError, SignoffError
-from registry.cli import app as registry_app
-from registry.cli import attest_command
-from trust.check import CheckReport, CheckSession
-from trust.cli_options import PolicyOption
-from trust.demo import build_demo
-from trust.explain import explain, explain_verdicts, parse_pin
-from trust.formats.explain_text import render_explanations
-from trust.formats.interface import ReportFormat
-from trust.formats.json_report import JsonReport
-from trust.formats.table import TableReport
-from trust.inputs.interface import DeploymentInput, detect_input
-from trust.lock_cli import lock_command
-from trust.policy import DEFAULT_POLICY, Policy, load_policy
-from trust.release import InputProblem, ReleaseFile
-from trust.trust_cli import app as trust_app
-from trust.versions import newest_passing, parse_project_and_spec, version_statuses
+from signoff.attest.errors import InputError, SignoffError
+from signoff.registry.cli import app as registry_app
+from signoff.registry.cli import attest_command
+from signoff.trust.check import CheckReport, CheckSession
+from signoff.trust.cli_options import PolicyOption
+from signoff.trust.demo import build_demo
+from signoff.trust.explain import explain, explain_verdicts, parse_pin
+from signoff.trust.formats.explain_text import render_explanations
+from signoff.trust.formats.interface import ReportFormat
+from signoff.trust.formats.json_report import JsonReport
+from signoff.trust.formats.table import TableReport
+from signoff.trust.inputs.interface import DeploymentInput, detect_input
+from signoff.trust.lock_cli import lock_command
+from signoff.trust.policy import DEFAULT_POLICY, Policy, load_policy
+from signoff.trust.release import InputProblem, ReleaseFile
+from signoff.trust.trust_cli import app as trust_app
+from signoff.trust.versions import newest_passing, parse_project_and_spec, version_statuses
 
 app = typer.Typer(help="Share the work of vetting Python release files.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -70,10 +70,10 @@ def gather_inputs(paths: Sequence[Path], requirements: Sequence[Path],
                   pylock: Sequence[Path] = (), pip_report: Sequence[Path] = (),
                   uv_lock: Sequence[Path] = ()) -> tuple[list[ReleaseFile], list[InputProblem]]:
     """Read every deployment input named on the command line."""
-    from trust.inputs.pip_report import PipReportInput
-    from trust.inputs.pylock import PylockInput
-    from trust.inputs.requirements import RequirementsInput
-    from trust.inputs.uv_lock import UvLockInput
+    from signoff.trust.inputs.pip_report import PipReportInput
+    from signoff.trust.inputs.pylock import PylockInput
+    from signoff.trust.inputs.requirements import RequirementsInput
+    from signoff.trust.inputs.uv_lock import UvLockInput
 
     inputs: list[DeploymentInput] = [detect_input(p) for p in paths]
     inputs += [RequirementsInput(p) for p in requirements]

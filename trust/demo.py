@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pygit2
 
-from attest.errors import InputError
-from attest.gpg import UserGnuPG, certify_key, generate_key, kill_agent, new_home
-from attest.model import Verdict
-from registry.repo import Registry
-from registry.rollback import forget_registry
-from registry.vouch import subject_for_file, vouch
-from trust.sample_dists import build_sdist, build_wheel
+from signoff.attest.errors import InputError
+from signoff.attest.gpg import UserGnuPG, certify_key, generate_key, kill_agent, new_home
+from signoff.attest.model import Verdict
+from signoff.registry.repo import Registry
+from signoff.registry.rollback import forget_registry
+from signoff.registry.vouch import subject_for_file, vouch
+from signoff.trust.sample_dists import build_sdist, build_wheel
 
 MARKER = ".signoff-demo"
 VETTERS = ("alice", "bob", "carol", "mallory")

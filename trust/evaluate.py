@@ -10,18 +10,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from attest.errors import AttestationError
-from attest.gpg import SignatureCheck
-from attest.model import Attestation, Verdict, load_attestation
-from attest.names import short_fpr
-from registry.history import FirstSeen
-from registry.layout import parse_attestation_path
-from registry.repo import StoredAttestation
-from trust.criteria import CriteriaGraph
-from trust.durations import describe_duration
-from trust.policy import Requirement
-from trust.release import ReleaseFile
-from trust.standing import TrustModel
+from signoff.attest.errors import AttestationError
+from signoff.attest.gpg import SignatureCheck
+from signoff.attest.model import Attestation, Verdict, load_attestation
+from signoff.attest.names import short_fpr
+from signoff.registry.history import FirstSeen
+from signoff.registry.layout import parse_attestation_path
+from signoff.registry.repo import StoredAttestation
+from signoff.trust.criteria import CriteriaGraph
+from signoff.trust.durations import describe_duration
+from signoff.trust.policy import Requirement
+from signoff.trust.release import ReleaseFile
+from signoff.trust.standing import TrustModel
 
 
 @dataclass(frozen=True)

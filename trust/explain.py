@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from attest.errors import InputError
-from attest.model import Verdict
-from attest.names import normalize_sha256, normalize_version
-from trust.check import CheckSession
-from trust.durations import describe_duration
-from trust.evaluate import FileVerdict
-from trust.versions import parse_project_and_spec
+from signoff.attest.errors import InputError
+from signoff.attest.model import Verdict
+from signoff.attest.names import normalize_sha256, normalize_version
+from signoff.trust.check import CheckSession
+from signoff.trust.durations import describe_duration
+from signoff.trust.evaluate import FileVerdict
+from signoff.trust.versions import parse_project_and_spec
 
 
 @dataclass(frozen=True)

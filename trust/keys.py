@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from attest.errors import InputError
-from attest.files import write_atomic
-from attest.gpg_keys import ColonKey, list_keyring, primary_fingerprints
+from signoff.attest.errors import InputError
+from signoff.attest.files import write_atomic
+from signoff.attest.gpg_keys import ColonKey, list_keyring, primary_fingerprints
 
 if TYPE_CHECKING:
-    from registry.repo import Registry
+    from signoff.registry.repo import Registry
 
 CACHE_VERSION = 2
 """Bumped whenever the cached JSON's shape changes; older caches are then rebuilt."""

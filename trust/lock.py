@@ -30,13 +30,13 @@ from typing import Any
 
 import tomlkit
 
-from attest.errors import InputError, SignoffError
-from attest.files import write_atomic
-from trust.check import CheckReport
-from trust.evaluate import FileVerdict
-from trust.inputs.interface import InputFormatError, detect_input, read_text
-from trust.inputs.pylock import LocatedEntry, PylockInput
-from trust.inputs.requirements import (
+from signoff.attest.errors import InputError, SignoffError
+from signoff.attest.files import write_atomic
+from signoff.trust.check import CheckReport
+from signoff.trust.evaluate import FileVerdict
+from signoff.trust.inputs.interface import InputFormatError, detect_input, read_text
+from signoff.trust.inputs.pylock import LocatedEntry, PylockInput
+from signoff.trust.inputs.requirements import (
     IncludeLine,
     RequirementEntry,
     RequirementsDocument,
@@ -44,7 +44,7 @@ from trust.inputs.requirements import (
     contents_of,
     parse_requirements,
 )
-from trust.release import InputProblem, ReleaseFile
+from signoff.trust.release import InputProblem, ReleaseFile
 
 Judge = Callable[[Sequence[ReleaseFile], Sequence[InputProblem]], CheckReport]
 """Judges release files against a policy, verdicts in the files' order: `CheckSession.check`."""

@@ -13,11 +13,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from attest.errors import InputError
-from trust.check import CheckSession
-from trust.cli_options import PolicyOption
-from trust.lock import LockResult, lock, lock_pylock, lock_requirements
-from trust.policy import DEFAULT_POLICY, load_policy
+from signoff.attest.errors import InputError
+from signoff.trust.check import CheckSession
+from signoff.trust.cli_options import PolicyOption
+from signoff.trust.lock import LockResult, lock, lock_pylock, lock_requirements
+from signoff.trust.policy import DEFAULT_POLICY, load_policy
 
 
 def lock_command(

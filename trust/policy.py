@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from attest.errors import InputError
-from attest.files import read_bounded
-from attest.model import is_valid_criterion
-from attest.names import normalize_fingerprint
-from attest.strict_yaml import Document, load_mapping
-from trust.criteria import BUILTIN_CRITERIA, CriteriaGraph
-from trust.durations import parse_duration
-from trust.trust_settings import Ownertrust, TrustSettings, Validity
+from signoff.attest.errors import InputError
+from signoff.attest.files import read_bounded
+from signoff.attest.model import is_valid_criterion
+from signoff.attest.names import normalize_fingerprint
+from signoff.attest.strict_yaml import Document, load_mapping
+from signoff.trust.criteria import BUILTIN_CRITERIA, CriteriaGraph
+from signoff.trust.durations import parse_duration
+from signoff.trust.trust_settings import Ownertrust, TrustSettings, Validity
 
 SCHEMA = "policy/v1"
 DEFAULT_POLICY = Path("signoff-policy.yaml")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from attest.names import short_fpr
-from trust.durations import describe_duration
-from trust.trust_settings import Validity
-from trust.wot import SignerStanding
+from signoff.attest.names import short_fpr
+from signoff.trust.durations import describe_duration
+from signoff.trust.trust_settings import Validity
+from signoff.trust.wot import SignerStanding
 
 
 class Standing(Protocol):

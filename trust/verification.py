@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from attest.errors import InputError
-from attest.gpg import Keyring, SignatureCheck, check_signature_bytes
-from registry.repo import StoredAttestation
+from signoff.attest.errors import InputError
+from signoff.attest.gpg import Keyring, SignatureCheck, check_signature_bytes
+from signoff.registry.repo import StoredAttestation
 
 _WORKERS = 4
 

@@ -13,10 +13,10 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from attest.errors import InputError
-from attest.names import normalize_project
-from trust.check import CheckSession
-from trust.evaluate import FileVerdict
+from signoff.attest.errors import InputError
+from signoff.attest.names import normalize_project
+from signoff.trust.check import CheckSession
+from signoff.trust.evaluate import FileVerdict
 
 
 @dataclass(frozen=True)

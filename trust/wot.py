@@ -57,9 +57,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from attest.names import short_fpr
-from trust.keys import Certification, Key
-from trust.trust_settings import Ownertrust, TrustSettings, Validity
+from signoff.attest.names import short_fpr
+from signoff.trust.keys import Certification, Key
+from signoff.trust.trust_settings import Ownertrust, TrustSettings, Validity
 
 MIN_CERT_LEVEL = 2
 """GnuPG's default `--min-cert-level`: class 0x11 (persona) certifications do not count."""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from attest.names import short_fpr
-from trust.durations import describe_duration
-from trust.explain import Explanation
+from signoff.attest.names import short_fpr
+from signoff.trust.durations import describe_duration
+from signoff.trust.explain import Explanation
 
 
 def render_explanations(explanations: list[Explanation]) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any
 
-from trust.check import CheckReport
-from trust.evaluate import JudgedAttestation
+from signoff.trust.check import CheckReport
+from signoff.trust.evaluate import JudgedAttestation
 
 
 class ReportFormat(ABC):

@@ -7,9 +7,9 @@ import io
 from rich.console import Console
 from rich.table import Table
 
-from attest.names import short_fpr
-from trust.check import CheckReport
-from trust.formats.interface import ReportFormat
+from signoff.attest.names import short_fpr
+from signoff.trust.check import CheckReport
+from signoff.trust.formats.interface import ReportFormat
 
 
 class TableReport(ReportFormat):

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from attest.errors import InputError
-from attest.files import read_bounded as read_file_bounded
-from attest.names import normalize_project, normalize_version
-from trust.release import InputProblem, ReleaseFile
+from signoff.attest.errors import InputError
+from signoff.attest.files import read_bounded as read_file_bounded
+from signoff.attest.names import normalize_project, normalize_version
+from signoff.trust.release import InputProblem, ReleaseFile
 
 MAX_INPUT_BYTES = 16 * 1024 * 1024
 """Largest input file read (a lock, a requirements file, a report): bigger ones are refused."""
@@ -77,11 +77,11 @@ def detect_input(path: Path) -> DeploymentInput:
     uv's, `*.json` is a pip report, and anything else is a release file or a folder of them.
     """
     # Imported here: the implementations import this module for the interface.
-    from trust.inputs.files import ReleaseFilesInput
-    from trust.inputs.pip_report import PipReportInput
-    from trust.inputs.pylock import PylockInput
-    from trust.inputs.requirements import RequirementsInput
-    from trust.inputs.uv_lock import UvLockInput
+    from signoff.trust.inputs.files import ReleaseFilesInput
+    from signoff.trust.inputs.pip_report import PipReportInput
+    from signoff.trust.inputs.pylock import PylockInput
+    from signoff.trust.inputs.requirements import RequirementsInput
+    from signoff.trust.inputs.uv_lock import UvLockInput
 
     name = path.name
     if path.is_dir():

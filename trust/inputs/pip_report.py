@@ -14,16 +14,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from attest.names import normalize_project, normalize_sha256, normalize_version
-from trust.inputs.files import filename_from_location, local_path_of, local_release_file
-from trust.inputs.interface import (
+from signoff.attest.names import normalize_project, normalize_sha256, normalize_version
+from signoff.trust.inputs.files import filename_from_location, local_path_of, local_release_file
+from signoff.trust.inputs.interface import (
     DeploymentInput,
     Fields,
     InputContents,
     InputFormatError,
     read_text,
 )
-from trust.release import InputProblem, ReleaseFile
+from signoff.trust.release import InputProblem, ReleaseFile
 
 
 class PipReportInput(DeploymentInput):

@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from attest.names import normalize_sha256
-from trust.inputs.files import filename_from_location, version_of
-from trust.inputs.interface import (
+from signoff.attest.names import normalize_sha256
+from signoff.trust.inputs.files import filename_from_location, version_of
+from signoff.trust.inputs.interface import (
     DeploymentInput,
     Fields,
     InputContents,
     read_toml,
 )
-from trust.release import InputProblem, ReleaseFile
+from signoff.trust.release import InputProblem, ReleaseFile
 
 
 @dataclass(frozen=True)

@@ -31,15 +31,15 @@ from typing import Any
 
 import pip_requirements_parser as prp
 
-from attest.names import normalize_project, normalize_sha256, normalize_version
-from trust.inputs.interface import (
+from signoff.attest.names import normalize_project, normalize_sha256, normalize_version
+from signoff.trust.inputs.interface import (
     MAX_INCLUDE_DEPTH,
     DeploymentInput,
     InputContents,
     InputFormatError,
     read_bounded,
 )
-from trust.release import InputProblem, ReleaseFile
+from signoff.trust.release import InputProblem, ReleaseFile
 
 # The hash names pip accepts for --hash; anything else is an error to pip as well.
 _PIP_HASH_NAMES = frozenset({"sha256", "sha384", "sha512"})

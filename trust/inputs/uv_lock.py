@@ -19,20 +19,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from attest.names import normalize_sha256
-from trust.inputs.files import (
+from signoff.attest.names import normalize_sha256
+from signoff.trust.inputs.files import (
     filename_from_location,
     local_path_of,
     local_release_file,
     version_of,
 )
-from trust.inputs.interface import (
+from signoff.trust.inputs.interface import (
     DeploymentInput,
     Fields,
     InputContents,
     read_toml,
 )
-from trust.release import InputProblem, ReleaseFile
+from signoff.trust.release import InputProblem, ReleaseFile
 
 _LOCAL_PROJECT_SOURCES = ("editable", "virtual")
 

@@ -1,0 +1,5 @@
+"""`python -m signoff`: the same as the `signoff` command."""
+
+from signoff.trust.cli import main
+
+main()
