@@ -1,5 +1,5 @@
 """`python -m signoff`: the same as the `signoff` command."""
 
-from signoff.trust.cli import main
+from signoff.trust.cli.main import main
 
 main()

@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from signoff.trust.keys import Certification, Key, KeySet, UserId, keyset_to_json, load_keyset
-from signoff.trust.trust_settings import Ownertrust, TrustSettings
-from signoff.trust.wot import compute_trust
+from signoff.trust.policy.trust_settings import Ownertrust, TrustSettings
+from signoff.trust.wot.engine import compute_trust
+from signoff.trust.wot.keys import Certification, Key, KeySet, UserId, keyset_to_json, load_keyset
 
 KEYS = 5000
 CERTS = 50_000

@@ -15,12 +15,12 @@ import pygit2
 from signoff.attest.gpg import UserGnuPG, certify_key, generate_key, kill_agent, new_home
 from signoff.attest.model import Verdict
 from signoff.registry.repo import Registry
+from signoff.registry.sign import Vouched, subject_for_file, vouch
 from signoff.registry.treeedit import tree_with
-from signoff.registry.vouch import Vouched, subject_for_file, vouch
-from signoff.trust.check import CheckReport, CheckSession
-from signoff.trust.cli import gather_inputs
-from signoff.trust.policy import load_policy
-from signoff.trust.sample_dists import build_sdist, build_wheel
+from signoff.trust.cli.main import gather_inputs
+from signoff.trust.decide.checker import CheckReport, CheckSession
+from signoff.trust.demo.sample_dists import build_sdist, build_wheel
+from signoff.trust.policy.policy import load_policy
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

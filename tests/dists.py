@@ -19,7 +19,7 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from signoff.trust.sample_dists import Dist, build_sdist, build_wheel
+from signoff.trust.demo.sample_dists import Dist, build_sdist, build_wheel
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,11 @@ from pathlib import Path
 
 from signoff.attest.model import Verdict
 from signoff.registry.repo import Registry
-from signoff.registry.vouch import subject_for_file, vouch
-from signoff.trust.check import CheckSession
-from signoff.trust.cli import gather_inputs
-from signoff.trust.policy import load_policy
-from signoff.trust.sample_dists import build_wheel
+from signoff.registry.sign import subject_for_file, vouch
+from signoff.trust.cli.main import gather_inputs
+from signoff.trust.decide.checker import CheckSession
+from signoff.trust.demo.sample_dists import build_wheel
+from signoff.trust.policy.policy import load_policy
 from tests.builder import RegistryBuilder, run_cli
 
 DAY = 86400

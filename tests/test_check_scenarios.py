@@ -261,8 +261,8 @@ def test_demo_runs_and_exits_as_documented(tmp_path: Path) -> None:
 def test_input_size_that_disagrees_with_the_attested_size_fails(builder: RegistryBuilder) -> None:
     from dataclasses import replace
 
-    from signoff.trust.check import CheckSession
-    from signoff.trust.policy import load_policy
+    from signoff.trust.decide.checker import CheckSession
+    from signoff.trust.policy.policy import load_policy
     from signoff.trust.release import ReleaseFile
 
     f = builder.wheel("tinyhttp", "1.0")

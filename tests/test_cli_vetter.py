@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 from signoff.attest.gpg import generate_key, kill_agent, new_home
-from signoff.trust.sample_dists import build_sdist, build_wheel
+from signoff.trust.demo.sample_dists import build_sdist, build_wheel
 from tests.builder import run_cli
 
 

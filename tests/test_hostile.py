@@ -17,11 +17,11 @@ from signoff.attest.errors import InputError
 from signoff.attest.gpg import UserGnuPG
 from signoff.attest.model import Verdict
 from signoff.registry.layout import statement_path
-from signoff.registry.vouch import Vouched, subject_for_file, vouch
-from signoff.trust.evaluate import JudgedAttestation
+from signoff.registry.sign import Vouched, subject_for_file, vouch
+from signoff.trust.decide.rules import JudgedAttestation
+from signoff.trust.demo.sample_dists import build_sdist, build_wheel
 from signoff.trust.inputs.requirements import parse_requirements
-from signoff.trust.policy import PolicyError, load_policy
-from signoff.trust.sample_dists import build_sdist, build_wheel
+from signoff.trust.policy.policy import PolicyError, load_policy
 from tests.builder import RegistryBuilder, run_cli
 
 VENV = Path(__file__).resolve().parent.parent / ".venv" / "bin"

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from signoff.trust.check import CheckReport
+from signoff.trust.decide.checker import CheckReport
 from tests.builder import RegistryBuilder, run_cli
 from tests.dists import (
     DistSet,

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from signoff.attest.errors import InputError
-from signoff.trust.check import CheckSession
+from signoff.trust.decide.checker import CheckSession
+from signoff.trust.decide.lock import MARK, LockResult, lock
+from signoff.trust.demo.sample_dists import build_wheel
 from signoff.trust.inputs.requirements import parse_requirements
-from signoff.trust.lock import MARK, LockResult, lock
-from signoff.trust.policy import load_policy
-from signoff.trust.sample_dists import build_wheel
+from signoff.trust.policy.policy import load_policy
 from tests.builder import RegistryBuilder
 from tests.dists import DistSet, build_standard_set, pip_has_lock, run_tool, tool_env, venv_tool
 
@@ -249,7 +249,7 @@ def test_lock_command_exit_codes_and_summary(builder: RegistryBuilder) -> None:
     import typer
     from typer.testing import CliRunner
 
-    from signoff.trust.lock_cli import lock_command
+    from signoff.trust.cli.lock import lock_command
 
     app = typer.Typer()
     app.command("lock")(lock_command)
@@ -274,7 +274,7 @@ def test_lock_command_exit_codes_and_summary(builder: RegistryBuilder) -> None:
 
 
 def test_lock_refuses_to_replace_anything_but_a_regular_file(tmp_path: Path) -> None:
-    from signoff.trust.lock import LockError, _write_verified
+    from signoff.trust.decide.lock import LockError, _write_verified
 
     target = tmp_path / "link.txt"
     target.symlink_to(tmp_path / "elsewhere.txt")

@@ -14,8 +14,8 @@ from signoff.registry.errors import RegistryError
 from signoff.registry.layout import statement_path
 from signoff.registry.repo import Registry
 from signoff.registry.rollback import RollbackError
+from signoff.registry.sign import subject_for_file, vouch
 from signoff.registry.sync import SyncConflict, SyncOutcome, sync
-from signoff.registry.vouch import subject_for_file, vouch
 from tests.builder import RegistryBuilder
 
 RAW = statement_path("zzz-private", "1.0", "c" * 64, "C" * 40)

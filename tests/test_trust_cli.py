@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from signoff.trust.trust_cli import app
+from signoff.trust.cli.trust_keys import app
 from tests.builder import RegistryBuilder
 
 

@@ -14,8 +14,8 @@ from signoff.attest.model import Verdict
 from signoff.registry.errors import RegistryError
 from signoff.registry.layout import key_path, statement_path
 from signoff.registry.repo import Registry
+from signoff.registry.sign import subject_for_file, subject_for_hash, vouch
 from signoff.registry.validate import Finding, ValidationReport, validate
-from signoff.registry.vouch import subject_for_file, subject_for_hash, vouch
 from tests.builder import RegistryBuilder
 
 OTHER_SHA = "f" * 64

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from signoff.trust.keys import Certification, Key, UserId
-from signoff.trust.trust_settings import Ownertrust, TrustSettings, Validity
-from signoff.trust.wot import compute_trust
+from signoff.trust.policy.trust_settings import Ownertrust, TrustSettings, Validity
+from signoff.trust.wot.engine import compute_trust
+from signoff.trust.wot.keys import Certification, Key, UserId
 
 NOW = 2_000_000_000
 DAY = 86400

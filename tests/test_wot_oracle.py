@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from signoff.attest.errors import InputError
-from signoff.trust.keys import Key, load_keyset
-from signoff.trust.wot import compute_trust
+from signoff.trust.wot.engine import compute_trust
+from signoff.trust.wot.keys import Key, load_keyset
 from tests.wot_keyring_gen import KeyPool, generate_keyring, gnupg_validity
 
 DEFAULT_KEYRINGS = 20

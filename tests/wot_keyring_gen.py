@@ -23,7 +23,7 @@ from pathlib import Path
 
 from signoff.attest.gpg import gpg_binary
 from signoff.attest.gpg_keys import unescape_colon_field
-from signoff.trust.trust_settings import Ownertrust, TrustSettings
+from signoff.trust.policy.trust_settings import Ownertrust, TrustSettings
 
 DOMAINS = ("a.example", "b.example")
 POOL_AGE = 200 * 86400

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from signoff.attest.errors import InputError
 from signoff.attest.model import Verdict
 from signoff.attest.names import normalize_sha256, normalize_version
-from signoff.trust.check import CheckSession
-from signoff.trust.durations import describe_duration
-from signoff.trust.evaluate import FileVerdict
-from signoff.trust.versions import parse_project_and_spec
+from signoff.trust.decide.checker import CheckSession
+from signoff.trust.decide.rules import FileVerdict
+from signoff.trust.decide.versions import parse_project_and_spec
+from signoff.trust.policy.durations import describe_duration
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Protocol
 
 from signoff.attest.names import short_fpr
-from signoff.trust.durations import describe_duration
-from signoff.trust.trust_settings import Validity
-from signoff.trust.wot import SignerStanding
+from signoff.trust.policy.durations import describe_duration
+from signoff.trust.policy.trust_settings import Validity
+from signoff.trust.wot.engine import SignerStanding
 
 
 class Standing(Protocol):

@@ -12,9 +12,9 @@ from signoff.attest.files import read_bounded
 from signoff.attest.model import is_valid_criterion
 from signoff.attest.names import normalize_fingerprint
 from signoff.attest.strict_yaml import Document, load_mapping
-from signoff.trust.criteria import BUILTIN_CRITERIA, CriteriaGraph
-from signoff.trust.durations import parse_duration
-from signoff.trust.trust_settings import Ownertrust, TrustSettings, Validity
+from signoff.trust.policy.criteria import BUILTIN_CRITERIA, CriteriaGraph
+from signoff.trust.policy.durations import parse_duration
+from signoff.trust.policy.trust_settings import Ownertrust, TrustSettings, Validity
 
 SCHEMA = "policy/v1"
 DEFAULT_POLICY = Path("signoff-policy.yaml")

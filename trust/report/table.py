@@ -8,8 +8,8 @@ from rich.console import Console
 from rich.table import Table
 
 from signoff.attest.names import short_fpr
-from signoff.trust.check import CheckReport
-from signoff.trust.formats.interface import ReportFormat
+from signoff.trust.decide.checker import CheckReport
+from signoff.trust.report.interface import ReportFormat
 
 
 class TableReport(ReportFormat):

@@ -17,11 +17,11 @@ from signoff.attest.names import short_fpr
 from signoff.registry.history import FirstSeen
 from signoff.registry.layout import parse_attestation_path
 from signoff.registry.repo import StoredAttestation
-from signoff.trust.criteria import CriteriaGraph
-from signoff.trust.durations import describe_duration
-from signoff.trust.policy import Requirement
+from signoff.trust.policy.criteria import CriteriaGraph
+from signoff.trust.policy.durations import describe_duration
+from signoff.trust.policy.policy import Requirement
 from signoff.trust.release import ReleaseFile
-from signoff.trust.standing import TrustModel
+from signoff.trust.wot.standing import TrustModel
 
 
 @dataclass(frozen=True)

@@ -58,8 +58,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from signoff.attest.names import short_fpr
-from signoff.trust.keys import Certification, Key
-from signoff.trust.trust_settings import Ownertrust, TrustSettings, Validity
+from signoff.trust.policy.trust_settings import Ownertrust, TrustSettings, Validity
+from signoff.trust.wot.keys import Certification, Key
 
 MIN_CERT_LEVEL = 2
 """GnuPG's default `--min-cert-level`: class 0x11 (persona) certifications do not count."""

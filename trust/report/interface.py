@@ -5,8 +5,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any
 
-from signoff.trust.check import CheckReport
-from signoff.trust.evaluate import JudgedAttestation
+from signoff.trust.decide.checker import CheckReport
+from signoff.trust.decide.rules import JudgedAttestation
 
 
 class ReportFormat(ABC):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from signoff.trust.check import CheckReport
-from signoff.trust.formats.interface import ReportFormat, attestation_record
+from signoff.trust.decide.checker import CheckReport
+from signoff.trust.report.interface import ReportFormat, attestation_record
 
 
 class JsonReport(ReportFormat):

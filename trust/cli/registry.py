@@ -16,9 +16,9 @@ from signoff.attest.names import normalize_fingerprint
 from signoff.registry.errors import RegistryError
 from signoff.registry.layout import REGISTRY_FILE
 from signoff.registry.repo import Registry
+from signoff.registry.sign import subject_for_file, subject_for_hash, vouch
 from signoff.registry.sync import sync
 from signoff.registry.validate import validate
-from signoff.registry.vouch import subject_for_file, subject_for_hash, vouch
 
 app = typer.Typer(help="Create and maintain a registry of attestations.", no_args_is_help=True)
 

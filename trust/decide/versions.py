@@ -15,8 +15,8 @@ from packaging.version import InvalidVersion, Version
 
 from signoff.attest.errors import InputError
 from signoff.attest.names import normalize_project
-from signoff.trust.check import CheckSession
-from signoff.trust.evaluate import FileVerdict
+from signoff.trust.decide.checker import CheckSession
+from signoff.trust.decide.rules import FileVerdict
 
 
 @dataclass(frozen=True)

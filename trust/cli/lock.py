@@ -14,10 +14,10 @@ import typer
 from rich.console import Console
 
 from signoff.attest.errors import InputError
-from signoff.trust.check import CheckSession
-from signoff.trust.cli_options import PolicyOption
-from signoff.trust.lock import LockResult, lock, lock_pylock, lock_requirements
-from signoff.trust.policy import DEFAULT_POLICY, load_policy
+from signoff.trust.cli.options import PolicyOption
+from signoff.trust.decide.checker import CheckSession
+from signoff.trust.decide.lock import LockResult, lock, lock_pylock, lock_requirements
+from signoff.trust.policy.policy import DEFAULT_POLICY, load_policy
 
 
 def lock_command(

@@ -20,22 +20,22 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from signoff.attest.errors import InputError, SignoffError
-from signoff.registry.cli import app as registry_app
-from signoff.registry.cli import attest_command
-from signoff.trust.check import CheckReport, CheckSession
-from signoff.trust.cli_options import PolicyOption
-from signoff.trust.demo import build_demo
-from signoff.trust.explain import explain, explain_verdicts, parse_pin
-from signoff.trust.formats.explain_text import render_explanations
-from signoff.trust.formats.interface import ReportFormat
-from signoff.trust.formats.json_report import JsonReport
-from signoff.trust.formats.table import TableReport
+from signoff.trust.cli.lock import lock_command
+from signoff.trust.cli.options import PolicyOption
+from signoff.trust.cli.registry import app as registry_app
+from signoff.trust.cli.registry import attest_command
+from signoff.trust.cli.trust_keys import app as trust_app
+from signoff.trust.decide.checker import CheckReport, CheckSession
+from signoff.trust.decide.explain import explain, explain_verdicts, parse_pin
+from signoff.trust.decide.versions import newest_passing, parse_project_and_spec, version_statuses
+from signoff.trust.demo.demo import build_demo
 from signoff.trust.inputs.interface import DeploymentInput, detect_input
-from signoff.trust.lock_cli import lock_command
-from signoff.trust.policy import DEFAULT_POLICY, Policy, load_policy
+from signoff.trust.policy.policy import DEFAULT_POLICY, Policy, load_policy
 from signoff.trust.release import InputProblem, ReleaseFile
-from signoff.trust.trust_cli import app as trust_app
-from signoff.trust.versions import newest_passing, parse_project_and_spec, version_statuses
+from signoff.trust.report.explain_text import render_explanations
+from signoff.trust.report.interface import ReportFormat
+from signoff.trust.report.json_report import JsonReport
+from signoff.trust.report.table import TableReport
 
 app = typer.Typer(help="Share the work of vetting Python release files.",
                   no_args_is_help=True, pretty_exceptions_enable=False)

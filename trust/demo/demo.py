@@ -18,8 +18,8 @@ from signoff.attest.gpg import UserGnuPG, certify_key, generate_key, kill_agent,
 from signoff.attest.model import Verdict
 from signoff.registry.repo import Registry
 from signoff.registry.rollback import forget_registry
-from signoff.registry.vouch import subject_for_file, vouch
-from signoff.trust.sample_dists import build_sdist, build_wheel
+from signoff.registry.sign import subject_for_file, vouch
+from signoff.trust.demo.sample_dists import build_sdist, build_wheel
 
 MARKER = ".signoff-demo"
 VETTERS = ("alice", "bob", "carol", "mallory")

@@ -32,8 +32,8 @@ import tomlkit
 
 from signoff.attest.errors import InputError, SignoffError
 from signoff.attest.files import write_atomic
-from signoff.trust.check import CheckReport
-from signoff.trust.evaluate import FileVerdict
+from signoff.trust.decide.checker import CheckReport
+from signoff.trust.decide.rules import FileVerdict
 from signoff.trust.inputs.interface import InputFormatError, detect_input, read_text
 from signoff.trust.inputs.pylock import LocatedEntry, PylockInput
 from signoff.trust.inputs.requirements import (

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from signoff.attest.names import short_fpr
-from signoff.trust.durations import describe_duration
-from signoff.trust.explain import Explanation
+from signoff.trust.decide.explain import Explanation
+from signoff.trust.policy.durations import describe_duration
 
 
 def render_explanations(explanations: list[Explanation]) -> str:

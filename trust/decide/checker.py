@@ -21,7 +21,7 @@ from signoff.registry.layout import key_path
 from signoff.registry.maintainers import check_maintainers
 from signoff.registry.repo import Registry, StoredAttestation
 from signoff.registry.rollback import check_head, record_head
-from signoff.trust.evaluate import (
+from signoff.trust.decide.rules import (
     Candidate,
     FileVerdict,
     decide,
@@ -29,12 +29,12 @@ from signoff.trust.evaluate import (
     now_seconds,
     one_per_signer,
 )
-from signoff.trust.keys import KeySet, keyset_for_registries
-from signoff.trust.policy import Policy, RegistrySource
+from signoff.trust.decide.verification import SignatureVerifier
+from signoff.trust.policy.policy import Policy, RegistrySource
 from signoff.trust.release import InputProblem, ReleaseFile
-from signoff.trust.standing import KeyTooYoung, TrustModel
-from signoff.trust.verification import SignatureVerifier
-from signoff.trust.wot import compute_trust
+from signoff.trust.wot.engine import compute_trust
+from signoff.trust.wot.keys import KeySet, keyset_for_registries
+from signoff.trust.wot.standing import KeyTooYoung, TrustModel
 
 
 @dataclass

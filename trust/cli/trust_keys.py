@@ -20,10 +20,10 @@ import typer
 from signoff.attest.errors import InputError, SignoffError
 from signoff.attest.names import normalize_fingerprint
 from signoff.registry.repo import Registry
-from signoff.trust.cli_options import PolicyOption
-from signoff.trust.keys import KeySet, keyset_for_registries
-from signoff.trust.policy import DEFAULT_POLICY, Policy, load_policy
-from signoff.trust.wot import TrustResult, compute_trust
+from signoff.trust.cli.options import PolicyOption
+from signoff.trust.policy.policy import DEFAULT_POLICY, Policy, load_policy
+from signoff.trust.wot.engine import TrustResult, compute_trust
+from signoff.trust.wot.keys import KeySet, keyset_for_registries
 
 app = typer.Typer(help="The web of trust: every key's validity under the policy, and why.",
                   no_args_is_help=True, pretty_exceptions_enable=False)

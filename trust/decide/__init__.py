@@ -1,0 +1,1 @@
+"""The decision: open the registries, verify, judge each file against the policy."""

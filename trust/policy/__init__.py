@@ -1,0 +1,1 @@
+"""The deploying organisation's policy file: registries, trust settings, requirements."""
