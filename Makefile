@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SOURCES := $(shell find api attest registry trust -type f \( -name '*.py' -o -name 'py.typed' \) -not -path '*/__pycache__/*' | sort)
+SOURCES := $(shell find api attest registry trust -type f \( -name '*.py' -o -name 'py.typed' -o -name '*.html' -o -name '*.css' -o -name '*.js' \) -not -path '*/__pycache__/*' | sort)
 SOURCE_LIST := $(VENV)/.sources
 
 .PHONY: demo test lint bench clean FORCE

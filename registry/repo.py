@@ -13,9 +13,11 @@ import pygit2
 from signoff.attest.files import write_atomic
 from signoff.attest.gpg import MAX_SIGNATURE_BYTES
 from signoff.attest.model import MAX_ATTESTATION_BYTES
+from signoff.attest.names import normalize_project
 from signoff.attest.strict_yaml import load_mapping
 from signoff.registry.errors import RegistryError
 from signoff.registry.layout import (
+    ATTESTATIONS_DIR,
     KEYS_DIR,
     MAX_KEY_FILE_BYTES,
     REGISTRY_FILE,
@@ -194,6 +196,26 @@ class Registry:
             return []
         return [e.name for e in tree if isinstance(e, pygit2.Tree) and e.name]
 
+    def projects(self, commit: pygit2.Commit | None = None) -> list[str]:
+        """Every project with an attested release, sorted: the names whose sharded directory
+        sits where the layout puts it (stray names are validate's business, not a listing's)."""
+        root = self._entry(ATTESTATIONS_DIR, commit)
+        found: list[str] = []
+        if not isinstance(root, pygit2.Tree):
+            return found
+        pending: list[tuple[str, pygit2.Tree, int]] = [(ATTESTATIONS_DIR, root, 0)]
+        while pending:
+            path, tree, depth = pending.pop()
+            for entry in tree:
+                if not isinstance(entry, pygit2.Tree) or not entry.name:
+                    continue
+                here = f"{path}/{entry.name}"
+                if project_dir(entry.name) == here and _is_normalised(entry.name):
+                    found.append(entry.name)
+                elif depth < 2:
+                    pending.append((here, entry, depth + 1))
+        return sorted(found)
+
     def is_dirty(self) -> bool:
         """True when the work tree has changes that are not committed."""
         if self.repo.is_bare:
@@ -284,6 +306,13 @@ def _statements_in(tree: pygit2.Tree, directory: str) -> list[StoredAttestation]
             statement_id=str(blob.id), signature_id=str(sig.id) if sig is not None else None,
             name_fpr=name[: -len(STATEMENT_SUFFIX)]))
     return found
+
+
+def _is_normalised(project: str) -> bool:
+    try:
+        return normalize_project(project) == project
+    except ValueError:
+        return False
 
 
 def committer(repo: pygit2.Repository) -> pygit2.Signature:

@@ -24,6 +24,7 @@ from signoff.trust.cli.lock import lock_command
 from signoff.trust.cli.options import PolicyOption
 from signoff.trust.cli.registry import app as registry_app
 from signoff.trust.cli.registry import attest_command
+from signoff.trust.cli.serve import serve_command
 from signoff.trust.cli.trust_keys import app as trust_app
 from signoff.trust.decide.checker import CheckReport, CheckSession
 from signoff.trust.decide.explain import explain, explain_verdicts, parse_pin
@@ -43,6 +44,7 @@ app.add_typer(registry_app, name="registry")
 app.add_typer(trust_app, name="trust")
 app.command("attest")(attest_command)
 app.command("lock")(lock_command)
+app.command("serve")(serve_command)
 
 
 class OutputFormat(StrEnum):

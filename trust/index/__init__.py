@@ -1,0 +1,1 @@
+"""`signoff index build`: the vetted simple repository as static files."""

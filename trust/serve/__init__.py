@@ -1,0 +1,1 @@
+"""`signoff serve`: a vetted simple repository in front of an upstream index (ASGI)."""
