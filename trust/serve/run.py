@@ -15,6 +15,7 @@ def serve(config: ServeConfig, host: str, port: int, access_log: bool = True) ->
     """Serve until stopped by a signal."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
                         "%(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # uvicorn's access log says enough
     server = uvicorn.Server(uvicorn.Config(
         create_app(config), host=host, port=port, access_log=access_log, log_level="info",
         proxy_headers=True, forwarded_allow_ips="127.0.0.1", timeout_graceful_shutdown=10,
