@@ -104,10 +104,10 @@ def _metadata(f: UpstreamFile) -> bytes:
 class _Handler(BaseHTTPRequestHandler):
     upstream: FakeUpstream
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self.upstream.requests.append(self.path)
         parts = [p for p in self.path.split("?")[0].split("/") if p]
         if len(parts) == 2 and parts[0] == "simple":
@@ -182,7 +182,7 @@ def static_server(folder: Path) -> Iterator[str]:
 
 
 class _QuietStatic(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

@@ -6,6 +6,8 @@ import json
 import os
 import re
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +16,7 @@ import httpx
 import pytest
 
 from tests.builder import RegistryBuilder
-from tests.dists import run_tool, tool_env, venv_tool
+from tests.dists import tool_env, venv_tool
 from tests.simple_upstream import RunningServer, run_signoff_serve, serve_upstream
 from tests.vetted_scenario import QUARANTINED, REJECTED, VETTED, Scenario, build_scenario
 
@@ -77,10 +79,8 @@ def pip_install(tmp: Path, index: str, *requirements: str) -> list[str]:
     return sorted(p.name for p in target.glob("*.dist-info"))
 
 
-def pip(tmp: Path, *args: str) -> "subprocess.CompletedProcess[str]":
+def pip(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Real pip with loopback-only settings."""
-    import subprocess
-    import sys
     return subprocess.run([sys.executable, "-m", "pip", *args], env=online_env(tmp), cwd=tmp,
                           capture_output=True, text=True, timeout=300, check=False)
 
@@ -140,20 +140,18 @@ def test_pip_installs_only_vetted_files(served: RunningServer, tmp_path: Path) -
 
 def test_uv_compiles_a_vetted_tree(served: RunningServer, tmp_path: Path) -> None:
     (tmp_path / "requirements.in").write_text("envdep\nfoobar==2.0.*\n")
-    done = run_uv(tmp_path, served.url, "requirements.in")
-    pins = sorted(re.findall(r"^([a-z0-9-]+)==(\S+)", done.stdout, re.MULTILINE))
-    assert pins == [("beta", "1.0"), ("envdep", "1.0"), ("foobar", "2.0")], done.stdout
+    compiled = run_uv_index(tmp_path, f"{served.url}/simple/", "requirements.in")
+    pins = sorted(re.findall(r"^([a-z0-9-]+)==(\S+)", compiled, re.MULTILINE))
+    assert pins == [("beta", "1.0"), ("envdep", "1.0"), ("foobar", "2.0")], compiled
 
 
-def run_uv(tmp: Path, server: str, requirements: str) -> "subprocess.CompletedProcess[str]":
-    """`uv pip compile` against the server, for this interpreter's platform."""
-    import subprocess
-    done = subprocess.run([venv_tool("uv"), "pip", "compile", "--index-url",
-                           f"{server}/simple/", "--generate-hashes", requirements],
-                          cwd=tmp, env=online_env(tmp), capture_output=True, text=True,
-                          timeout=300, check=False)
+def run_uv_index(tmp: Path, index: str, requirements: str) -> str:
+    """`uv pip compile` against any index URL; its output."""
+    done = subprocess.run([venv_tool("uv"), "pip", "compile", "--index-url", index,
+                           "--generate-hashes", requirements], cwd=tmp, env=online_env(tmp),
+                          capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
-    return done
+    return done.stdout
 
 
 def test_direct_download_of_an_unvetted_file_is_refused(served: RunningServer,
@@ -258,7 +256,7 @@ def test_sigterm_stops_cleanly(scenario: Scenario, tmp_path: Path) -> None:
     assert "Finished server process" in log
 
 
-def wait_until(condition: "object", seconds: float = 15) -> None:
+def wait_until(condition: object, seconds: float = 15) -> None:
     """Poll a condition until it holds; fail after `seconds`."""
     assert callable(condition)
     deadline = time.monotonic() + seconds
@@ -269,8 +267,6 @@ def wait_until(condition: "object", seconds: float = 15) -> None:
 
 
 def test_help_and_check_do_not_import_the_server_stack() -> None:
-    import subprocess
-    import sys
     code = ("import sys; from signoff.trust.cli.main import app; "
             "print(sorted(m for m in ('starlette', 'uvicorn', 'httpx', 'jinja2') "
             "if m in sys.modules))")

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from signoff.attest.errors import InputError, SignoffError
+from signoff.trust.cli.index import app as index_app
 from signoff.trust.cli.lock import lock_command
 from signoff.trust.cli.options import PolicyOption
 from signoff.trust.cli.registry import app as registry_app
@@ -42,6 +43,7 @@ app = typer.Typer(help="Share the work of vetting Python release files.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 app.add_typer(registry_app, name="registry")
 app.add_typer(trust_app, name="trust")
+app.add_typer(index_app, name="index")
 app.command("attest")(attest_command)
 app.command("lock")(lock_command)
 app.command("serve")(serve_command)
