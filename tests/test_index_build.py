@@ -8,6 +8,8 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pygit2
+
 from tests.builder import RegistryBuilder, run_cli
 from tests.simple_upstream import serve_upstream, static_server
 from tests.test_serve import pip_install, run_uv_index
@@ -75,16 +77,16 @@ def test_rebuild_rewrites_only_what_changed(builder: RegistryBuilder, tmp_path: 
 
 
 def _paths_under(builder: RegistryBuilder, prefix: str) -> list[str]:
+    repo = builder.registry.repo
     tree = builder.registry.head_commit().tree
     found = []
-    pending = [(prefix, tree[prefix])]
+    pending: list[tuple[str, pygit2.Object]] = [(prefix, tree[prefix])]
     while pending:
         path, obj = pending.pop()
-        for entry in obj:  # type: ignore[attr-defined]
-            if entry.type_str == "tree":
-                pending.append((f"{path}/{entry.name}", entry))
-            else:
-                found.append(f"{path}/{entry.name}")
+        if isinstance(obj, pygit2.Tree):
+            pending += [(f"{path}/{e.name}", repo[e.id]) for e in obj]
+        else:
+            found.append(path)
     return found
 
 
