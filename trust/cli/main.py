@@ -26,6 +26,7 @@ from signoff.trust.cli.options import PolicyOption
 from signoff.trust.cli.registry import app as registry_app
 from signoff.trust.cli.registry import attest_command
 from signoff.trust.cli.serve import serve_command
+from signoff.trust.cli.site import site_command
 from signoff.trust.cli.trust_keys import app as trust_app
 from signoff.trust.decide.checker import CheckReport, CheckSession
 from signoff.trust.decide.explain import explain, explain_verdicts, parse_pin
@@ -47,6 +48,7 @@ app.add_typer(index_app, name="index")
 app.command("attest")(attest_command)
 app.command("lock")(lock_command)
 app.command("serve")(serve_command)
+app.command("site")(site_command)
 
 
 class OutputFormat(StrEnum):

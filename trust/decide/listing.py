@@ -77,6 +77,14 @@ class VerdictCache:
             self._entries.popitem(last=False)
 
 
+def attested_projects(session: CheckSession) -> list[str]:
+    """Every project that some registry of the session attests, sorted."""
+    names: set[str] = set()
+    for opened in session.registries:
+        names.update(opened.registry.projects(opened.head))
+    return sorted(names)
+
+
 def session_key(session: CheckSession, bucket: int = 0) -> tuple[object, ...]:
     """What a session's verdicts depend on: the heads it read, and the time bucket."""
     return (tuple(str(o.head.id) for o in session.registries), bucket)

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 
 from signoff.trust.decide.checker import CheckSession
-from signoff.trust.decide.listing import VettedPage, vet_page
+from signoff.trust.decide.listing import VettedPage, attested_projects, vet_page
 from signoff.trust.report.static_tree import StaticTree
 from signoff.trust.serve.upstream import Upstream
 from signoff.trust.simple.model import ProjectPage
@@ -34,14 +34,6 @@ class IndexBuild:
     """Files written, unchanged and removed."""
     pages: tuple[VettedPage, ...]
     """Every project judged."""
-
-
-def attested_projects(session: CheckSession) -> list[str]:
-    """Every project that some registry of the session attests."""
-    names: set[str] = set()
-    for opened in session.registries:
-        names.update(opened.registry.projects(opened.head))
-    return sorted(names)
 
 
 def fetch_pages(upstream_url: str, names: Sequence[str], timeout: float = 30.0

@@ -17,7 +17,12 @@ from typing import TypeVar
 
 from signoff.attest.errors import SignoffError
 from signoff.trust.decide.checker import CheckSession
-from signoff.trust.decide.listing import VerdictCache, VettedPage, vet_page
+from signoff.trust.decide.listing import (
+    VerdictCache,
+    VettedPage,
+    attested_projects,
+    vet_page,
+)
 from signoff.trust.policy.policy import Policy, load_policy
 from signoff.trust.simple.model import ProjectPage
 
@@ -91,11 +96,7 @@ class RegistryView:
         return await self._run(self._projects)
 
     def _projects(self) -> list[str]:
-        session = self._require()
-        names: set[str] = set()
-        for opened in session.registries:
-            names.update(opened.registry.projects(opened.head))
-        return sorted(names)
+        return attested_projects(self._require())
 
     async def heads(self) -> list[tuple[str, str]]:
         """(label, head) of every registry read."""

@@ -1,0 +1,30 @@
+"""`signoff site`: write a static HTML site of the registries a policy names. Imports Jinja2
+only when it runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from signoff.trust.cli.options import PolicyOption
+from signoff.trust.cli.serve import require_serve_extra
+from signoff.trust.policy.policy import DEFAULT_POLICY, load_policy
+
+
+def site_command(
+    folder: Annotated[Path, typer.Argument(help="Output folder.")],
+    policy: PolicyOption = DEFAULT_POLICY,
+) -> None:
+    """Write a static site for people: projects, versions, files, who attested what, keys."""
+    require_serve_extra()
+    from signoff.trust.decide.checker import CheckSession
+    from signoff.trust.site.build import build_site
+
+    session = CheckSession.open(load_policy(policy))
+    try:
+        tree = build_site(session, folder)
+    finally:
+        session.close()
+    typer.echo(f"{folder}/index.html: {tree.summary()}")
