@@ -52,9 +52,21 @@ def _template_files() -> dict[str, bytes]:
 
 @app.command("init")
 def init(path: Path, name: Annotated[str | None, typer.Option(
-        help="Registry name (default: the folder's name).")] = None) -> None:
+        help="Registry name (default: the folder's name).")] = None,
+         pages_root: Annotated[list[str] | None, typer.Option(
+             "--pages-root", help="Also add a workflow publishing the site and a vetted index "
+             "to GitHub Pages, judged under a policy trusting this key (repeatable).")] = None,
+         ) -> None:
     """Create a new registry: a git repository with registry.yaml and templates."""
-    registry = Registry.init(path, name or path.resolve().name, _template_files())
+    files = _template_files()
+    if pages_root:
+        from signoff.registry.templates import pages_template_files
+        try:
+            roots = [normalize_fingerprint(f) for f in pages_root]
+        except ValueError as e:
+            raise InputError(f"--pages-root: {e}") from e
+        files.update(pages_template_files(roots))
+    registry = Registry.init(path, name or path.resolve().name, files)
     typer.echo(f"created registry {path} at {registry.head_commit().id}")
 
 
