@@ -52,6 +52,8 @@ class FakeUpstream:
 
     projects: dict[str, list[UpstreamFile]] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
+    not_modified: int = 0
+    """How many conditional requests were answered 304."""
 
     def add(self, path: Path, requires_python: str | None = None) -> UpstreamFile:
         """List a release file under its project."""
@@ -125,6 +127,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.upstream.page(name, as_json)
         etag = f'"{hashlib.sha256(body).hexdigest()[:20]}"'
         if self.headers.get("If-None-Match") == etag:
+            self.upstream.not_modified += 1
             self._send(304, b"", None, {"ETag": etag})
             return
         kind = "application/vnd.pypi.simple.v1+json" if as_json else "text/html"

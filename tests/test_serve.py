@@ -107,6 +107,14 @@ def test_json_page_keeps_hashes_metadata_and_requires_python(served: RunningServ
     assert metadata.status_code == 200 and b"Requires-Dist: beta>=1.0" in metadata.content
 
 
+def test_upstream_pages_are_revalidated_with_their_etag(served: RunningServer,
+                                                        vetted: Scenario) -> None:
+    listed(served, "zeta-pkg")
+    before = vetted.upstream.not_modified
+    assert listed(served, "zeta-pkg") == ["zeta_pkg-3.0-py3-none-any.whl"]
+    assert vetted.upstream.not_modified == before + 1
+
+
 def test_content_negotiation_and_redirects(served: RunningServer) -> None:
     page = f"{served.url}/simple/alpha/"
     html = httpx.get(page, headers={"Accept": "text/html"})
