@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.builder import RegistryBuilder
+from tests.builder import RegistryBuilder, run_cli
 from tests.dists import tool_env, venv_tool
 from tests.simple_upstream import RunningServer, run_signoff_serve, serve_upstream
 from tests.vetted_scenario import QUARANTINED, REJECTED, VETTED, Scenario, build_scenario
@@ -281,3 +281,12 @@ def test_help_and_check_do_not_import_the_server_stack() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, env={**os.environ})
     assert json.loads(done.stdout.replace("'", '"')) == []
+
+
+def test_a_bad_policy_or_refresh_exits_2_before_serving(tmp_path: Path) -> None:
+    missing = run_cli("serve", "--policy", str(tmp_path / "nope.yaml"), "--port", "1")
+    assert missing.returncode == 2 and "policy file not found" in missing.stderr
+    (tmp_path / "p.yaml").write_text("signoff: policy/v1\nregistries: [{path: r}]\n"
+                                     f"trust: {{roots: [{'A' * 40}]}}\n")
+    bad = run_cli("serve", "--policy", str(tmp_path / "p.yaml"), "--refresh", "soon")
+    assert bad.returncode == 2 and "--refresh" in bad.stderr

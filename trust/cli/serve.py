@@ -43,11 +43,11 @@ def serve_command(
 ) -> None:
     """Serve a simple repository (PEP 503 and 691) that lists only vetted files."""
     require_serve_extra()
-    load_policy(policy)  # a bad policy is exit 2 now, not a server that serves nothing
     try:
         refresh_seconds = parse_duration(refresh)
     except ValueError as e:
         raise InputError(f"--refresh: {e}") from e
+    load_policy(policy)  # a bad policy is exit 2 now, not a server that serves nothing
     from signoff.trust.serve.app import ServeConfig
     from signoff.trust.serve.run import serve
 
