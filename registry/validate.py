@@ -31,28 +31,26 @@ from pathlib import Path
 
 import pygit2
 
-from signoff.attest.errors import AttestationError, InputError, SignoffError
+from signoff.attest.errors import AttestationError, InputError, RegistryError, SignoffError
 from signoff.attest.gpg import (
-    MAX_SIGNATURE_BYTES,
     Keyring,
     SignatureCheck,
     gpg_binary,
     kill_agent,
     new_home,
 )
-from signoff.attest.model import MAX_ATTESTATION_BYTES, Attestation, load_attestation
+from signoff.attest.limits import LIMITS
+from signoff.attest.model import Attestation, load_attestation
 from signoff.attest.names import (
     normalize_fingerprint,
     normalize_project,
     normalize_sha256,
     normalize_version,
 )
-from signoff.registry.errors import RegistryError
 from signoff.registry.history import TreeChange, tree_changes
 from signoff.registry.layout import (
     ATTESTATIONS_DIR,
     KEYS_DIR,
-    MAX_KEY_FILE_BYTES,
     REGISTRY_FILE,
     STATEMENT_SUFFIX,
     AttestationPath,
@@ -66,7 +64,6 @@ from signoff.registry.templates import TEMPLATE_PATHS
 
 REGISTRY_FILES = frozenset({REGISTRY_FILE, *TEMPLATE_PATHS})
 """The registry's own files: changed by maintainers, never by a vetter's pull request."""
-MAX_REGISTRY_FILE_BYTES = 1024 * 1024
 _REGULAR = pygit2.enums.FileMode.BLOB
 _EXECUTABLE = pygit2.enums.FileMode.BLOB_EXECUTABLE
 _LINK = pygit2.enums.FileMode.LINK
@@ -192,7 +189,7 @@ class _Validation:
                 continue
             parsed = parse_attestation_path(path)
             if parsed is not None:
-                cap = MAX_SIGNATURE_BYTES if parsed.is_signature else MAX_ATTESTATION_BYTES
+                cap = LIMITS.signature_bytes if parsed.is_signature else LIMITS.attestation_bytes
                 if self._within(path, new, cap):
                     self.statements.setdefault(parsed.statement, parsed)
                 else:
@@ -200,7 +197,7 @@ class _Validation:
                 continue
             fpr = parse_key_path(path)
             if fpr is not None:
-                if self._within(path, new, MAX_KEY_FILE_BYTES):
+                if self._within(path, new, LIMITS.key_file_bytes):
                     self.keys[fpr] = new
                 else:
                     self.bad_keys.add(fpr)
@@ -247,7 +244,7 @@ class _Validation:
             self.fail(path, "changes one of the registry's own files; a vetter's pull request "
                             "changes only attestations/ and keys/ (maintainers: "
                             "--allow-registry-files)")
-        self._within(path, entry, MAX_REGISTRY_FILE_BYTES)
+        self._within(path, entry, LIMITS.registry_file_bytes)
 
     # -- key files ---------------------------------------------------------------------------
 
@@ -362,7 +359,7 @@ class _Validation:
                 for entry in sha_dir:
                     name = str(entry.name)
                     if (not isinstance(entry, pygit2.Blob) or not name.endswith(STATEMENT_SUFFIX)
-                            or entry.size > MAX_ATTESTATION_BYTES):
+                            or entry.size > LIMITS.attestation_bytes):
                         continue
                     try:
                         att = load_attestation(entry.data, name)

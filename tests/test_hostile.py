@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from signoff.attest.errors import InputError
+from signoff.attest.errors import InputError, PolicyError
 from signoff.attest.gpg import UserGnuPG
 from signoff.attest.model import Verdict
 from signoff.registry.layout import statement_path
@@ -21,7 +21,7 @@ from signoff.registry.sign import Vouched, subject_for_file, vouch
 from signoff.trust.decide.rules import JudgedAttestation
 from signoff.trust.demo.sample_dists import build_sdist, build_wheel
 from signoff.trust.inputs.requirements import parse_requirements
-from signoff.trust.policy.policy import PolicyError, load_policy
+from signoff.trust.policy.policy import load_policy
 from tests.builder import RegistryBuilder, run_cli
 
 VENV = Path(__file__).resolve().parent.parent / ".venv" / "bin"
@@ -323,27 +323,28 @@ _BASE_POLICY = ("signoff: policy/v1\nregistries:\n  - path: registry\ntrust:\n"
                 "  roots: [" + "A" * 40 + "]\nrequire:\n  criteria: safe-to-deploy\n"
                 "  signers: 1\n")
 
+# Each case names the exact line of the wrong value, however deeply it is nested.
 HOSTILE_POLICIES: dict[str, tuple[str, int | None]] = {
-    "signers huge": (_BASE_POLICY.replace("signers: 1", "signers: " + "9" * 40), 6),
-    "signers negative": (_BASE_POLICY.replace("signers: 1", "signers: -1"), 6),
-    "signers float": (_BASE_POLICY.replace("signers: 1", "signers: 1.5"), 6),
-    "signers a string": (_BASE_POLICY.replace("signers: 1", "signers: '1'"), 6),
-    "signers true": (_BASE_POLICY.replace("signers: 1", "signers: true"), 6),
-    "roots empty": (_BASE_POLICY.replace("[" + "A" * 40 + "]", "[]"), 4),
-    "roots a short key id": (_BASE_POLICY.replace("A" * 40, "A" * 16), 4),
-    "roots a bare string": (_BASE_POLICY.replace("[" + "A" * 40 + "]", "A" * 40), 4),
+    "signers huge": (_BASE_POLICY.replace("signers: 1", "signers: " + "9" * 40), 8),
+    "signers negative": (_BASE_POLICY.replace("signers: 1", "signers: -1"), 8),
+    "signers float": (_BASE_POLICY.replace("signers: 1", "signers: 1.5"), 8),
+    "signers a string": (_BASE_POLICY.replace("signers: 1", "signers: '1'"), 8),
+    "signers true": (_BASE_POLICY.replace("signers: 1", "signers: true"), 8),
+    "roots empty": (_BASE_POLICY.replace("[" + "A" * 40 + "]", "[]"), 5),
+    "roots a short key id": (_BASE_POLICY.replace("A" * 40, "A" * 16), 5),
+    "roots a bare string": (_BASE_POLICY.replace("[" + "A" * 40 + "]", "A" * 40), 5),
     "trust null": (_BASE_POLICY.replace("  roots: [" + "A" * 40 + "]\n", ""), 4),
     "registries a mapping": (_BASE_POLICY.replace("\n  - path: registry", " {path: x}"), 2),
-    "registries path empty": (_BASE_POLICY.replace("path: registry", "path: ''"), 2),
-    "criteria redefines a built-in": (_BASE_POLICY + "criteria:\n  safe-to-run: {}\n", 9),
-    "criteria name with spaces": (_BASE_POLICY + "criteria:\n  'A B': {}\n", 9),
+    "registries path empty": (_BASE_POLICY.replace("path: registry", "path: ''"), 3),
+    "criteria redefines a built-in": (_BASE_POLICY + "criteria:\n  safe-to-run: {}\n", 10),
+    "criteria name with spaces": (_BASE_POLICY + "criteria:\n  'A B': {}\n", 10),
     "require criteria empty": (_BASE_POLICY.replace("criteria: safe-to-deploy",
-                                                    "criteria: []"), 6),
-    "min-age negative": (_BASE_POLICY + "  min-age: -1d\n", 6),
-    "min-age bare number": (_BASE_POLICY + "  min-age: 7\n", 6),
-    "max-depth zero": (_BASE_POLICY.replace("trust:\n", "trust:\n  max-depth: 0\n"), 4),
+                                                    "criteria: []"), 7),
+    "min-age negative": (_BASE_POLICY + "  min-age: -1d\n", 9),
+    "min-age bare number": (_BASE_POLICY + "  min-age: 7\n", 9),
+    "max-depth zero": (_BASE_POLICY.replace("trust:\n", "trust:\n  max-depth: 0\n"), 5),
     "introducer level ultimate": (_BASE_POLICY.replace(
-        "trust:\n", "trust:\n  introducers: {" + "B" * 40 + ": ultimate}\n"), 4),
+        "trust:\n", "trust:\n  introducers: {" + "B" * 40 + ": ultimate}\n"), 5),
     "yaml 1.1 boolean key": (_BASE_POLICY + "on: 1\n", 9),
     "null key": (_BASE_POLICY + "~: 1\n", 9),
     "anchor": (_BASE_POLICY + "x: &a {b: 1}\n", 9),

@@ -274,7 +274,8 @@ def test_lock_command_exit_codes_and_summary(builder: RegistryBuilder) -> None:
 
 
 def test_lock_refuses_to_replace_anything_but_a_regular_file(tmp_path: Path) -> None:
-    from signoff.trust.decide.lock import LockError, _write_verified
+    from signoff.attest.errors import LockError
+    from signoff.trust.decide.lock import _write_verified
 
     target = tmp_path / "link.txt"
     target.symlink_to(tmp_path / "elsewhere.txt")

@@ -8,7 +8,8 @@ import subprocess
 import pygit2
 import pytest
 
-from signoff.registry.maintainers import MaintainerRuleError, check_maintainers
+from signoff.attest.errors import MaintainerRuleError
+from signoff.registry.maintainers import check_maintainers
 from signoff.registry.repo import Registry
 from tests.builder import RegistryBuilder
 

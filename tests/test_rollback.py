@@ -8,9 +8,8 @@ from pathlib import Path
 import pygit2
 import pytest
 
-from signoff.registry.errors import RegistryError
+from signoff.attest.errors import RegistryError, RollbackError
 from signoff.registry.rollback import (
-    RollbackError,
     check_and_record,
     check_head,
     default_state_dir,

@@ -9,13 +9,12 @@ from pathlib import Path
 import pygit2
 import pytest
 
+from signoff.attest.errors import RegistryError, RollbackError, SyncConflict
 from signoff.attest.model import Verdict
-from signoff.registry.errors import RegistryError
 from signoff.registry.layout import statement_path
 from signoff.registry.repo import Registry
-from signoff.registry.rollback import RollbackError
 from signoff.registry.sign import subject_for_file, vouch
-from signoff.registry.sync import SyncConflict, SyncOutcome, sync
+from signoff.registry.sync import SyncOutcome, sync
 from tests.builder import RegistryBuilder
 
 RAW = statement_path("zzz-private", "1.0", "c" * 64, "C" * 40)

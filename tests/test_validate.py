@@ -10,8 +10,8 @@ from pathlib import Path
 import pygit2
 import pytest
 
+from signoff.attest.errors import RegistryError
 from signoff.attest.model import Verdict
-from signoff.registry.errors import RegistryError
 from signoff.registry.layout import key_path, statement_path
 from signoff.registry.repo import Registry
 from signoff.registry.sign import subject_for_file, subject_for_hash, vouch

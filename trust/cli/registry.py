@@ -9,11 +9,10 @@ from typing import Annotated
 
 import typer
 
-from signoff.attest.errors import InputError
+from signoff.attest.errors import InputError, RegistryError
 from signoff.attest.gpg import UserGnuPG
 from signoff.attest.model import Verdict
 from signoff.attest.names import normalize_fingerprint
-from signoff.registry.errors import RegistryError
 from signoff.registry.layout import REGISTRY_FILE
 from signoff.registry.repo import Registry
 from signoff.registry.sign import subject_for_file, subject_for_hash, vouch
