@@ -25,7 +25,6 @@ from signoff.attest.errors import GpgError, InputError
 from signoff.attest.limits import LIMITS
 from signoff.attest.names import normalize_fingerprint
 
-"""A detached armored signature is well under 1 KiB; this bounds hostile input."""
 _ARMOR_HEADER = b"-----BEGIN PGP SIGNATURE-----"
 _BINARY_SIGNATURE_CLASS = "00"
 

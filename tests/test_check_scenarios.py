@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 from signoff.registry.layout import statement_path
-from tests.builder import RegistryBuilder, run_cli
+from tests.builder import RegistryBuilder
+from tests.harness.cli import run_cli
 
 
 def only(report_files: list[dict[str, object]]) -> dict[str, object]:
