@@ -71,5 +71,5 @@ def test_attest_refuses_bad_arguments_with_exit_2(tmp_path: Path) -> None:
 
 def test_registry_init_refuses_a_non_empty_folder(tmp_path: Path) -> None:
     (tmp_path / "x").write_text("hi")
-    result = run_cli("registry", "init", str(tmp_path))
+    result = run_installed("registry", "init", str(tmp_path))
     assert result.returncode == 2 and "not empty" in result.stderr
