@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pygit2
 
-from signoff.attest.errors import RegistryError
+from signoff.attest.errors import InputError, RegistryError
 from signoff.attest.files import write_atomic
 from signoff.attest.limits import LIMITS
 from signoff.attest.strict_yaml import load_mapping
@@ -86,9 +86,9 @@ class Registry:
              ) -> Registry:
         """Create a new registry with one commit holding registry.yaml and `extra_files`."""
         if path.exists() and any(path.iterdir()):
-            raise RegistryError("directory exists and is not empty", file=path)
+            raise InputError("directory exists and is not empty", file=path)
         if not name or "\n" in name or len(name) > 200:
-            raise RegistryError(f"registry name {name!r} must be one short line")
+            raise InputError(f"registry name {name!r} must be one short line")
         repo = pygit2.init_repository(str(path), initial_head="main")
         registry = cls(repo, path)
         header = (f"signoff: {REGISTRY_SCHEMA}\nname: {_yaml_quote(name)}\n"
