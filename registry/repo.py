@@ -14,6 +14,7 @@ from signoff.attest.errors import InputError, RegistryError
 from signoff.attest.files import write_atomic
 from signoff.attest.limits import LIMITS
 from signoff.attest.strict_yaml import load_mapping
+from signoff.registry.gittree import tree_with
 from signoff.registry.layout import (
     KEYS_DIR,
     REGISTRY_FILE,
@@ -25,7 +26,6 @@ from signoff.registry.layout import (
     project_dir,
     version_dir,
 )
-from signoff.registry.treeedit import tree_with
 
 REGISTRY_SCHEMA = "registry/v1"
 LAYOUT_VERSION = 1

@@ -21,7 +21,8 @@ from pathlib import Path
 import pygit2
 
 from signoff.attest.errors import RegistryError, SyncConflict, TransportError
-from signoff.registry.history import INDEXED_DIRS, subtree, tree_changes
+from signoff.registry.gittree import subtree, tree_changes
+from signoff.registry.history import INDEXED_DIRS
 from signoff.registry.repo import committer
 from signoff.registry.rollback import HeadCheck, check_head, record_head, registry_key
 

@@ -47,7 +47,7 @@ from signoff.attest.names import (
     normalize_sha256,
     normalize_version,
 )
-from signoff.registry.history import TreeChange, tree_changes
+from signoff.registry.gittree import TreeChange, lookup, tree_changes
 from signoff.registry.layout import (
     ATTESTATIONS_DIR,
     KEYS_DIR,
@@ -256,7 +256,7 @@ class _Validation:
             for fpr, entry in sorted(self.keys.items()):
                 path = key_path(fpr)
                 new = _blob_data(entry)
-                old_entry = _lookup(self.start, path)
+                old_entry = lookup(self.start, path)
                 old = old_entry.data if isinstance(old_entry, pygit2.Blob) else None
                 problem = _key_problem(home, fpr, new, old)
                 if problem is not None:
@@ -292,11 +292,11 @@ class _Validation:
         signature = parsed.signature
         if statement in self.bad_paths or signature in self.bad_paths:
             return None
-        entry = _lookup(self.head, statement)
+        entry = lookup(self.head, statement)
         if not isinstance(entry, pygit2.Blob):
             self.fail(signature, f"is a signature without its statement {statement}")
             return None
-        sig_entry = _lookup(self.head, signature)
+        sig_entry = lookup(self.head, signature)
         if not isinstance(sig_entry, pygit2.Blob):
             self.fail(statement, f"has no signature: add {parsed.fpr}.yaml.asc, the detached "
                                  "armored signature (signoff attest writes both)")
@@ -327,7 +327,7 @@ class _Validation:
         return True
 
     def _replacement(self, statement: str, att: Attestation, data: bytes) -> None:
-        old_entry = _lookup(self.start, statement)
+        old_entry = lookup(self.start, statement)
         if not isinstance(old_entry, pygit2.Blob) or old_entry.data == data:
             return
         try:
@@ -352,7 +352,7 @@ class _Validation:
         key = (project, version)
         if key not in self._subjects:
             found: dict[str, set[str]] = {}
-            tree = _lookup(self.head, version_dir(project, version))
+            tree = lookup(self.head, version_dir(project, version))
             for sha_dir in tree if isinstance(tree, pygit2.Tree) else []:
                 if not isinstance(sha_dir, pygit2.Tree):
                     continue
@@ -373,7 +373,7 @@ class _Validation:
         usable = set()
         for fpr in sorted(fprs):
             path = key_path(fpr)
-            entry = _lookup(self.head, path)
+            entry = lookup(self.head, path)
             if fpr in self.bad_keys:
                 continue  # already reported
             if not isinstance(entry, pygit2.Blob):
@@ -395,13 +395,6 @@ class _Validation:
         elif check.primary_fpr != parsed.fpr:
             self.fail(parsed.signature, f"is signed by {check.primary_fpr}, not by "
                                         f"{parsed.fpr} as its file name says")
-
-
-def _lookup(tree: pygit2.Tree, path: str) -> pygit2.Object | None:
-    try:
-        return tree[path]
-    except KeyError:
-        return None
 
 
 def _blob_data(entry: pygit2.Object) -> bytes:

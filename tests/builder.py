@@ -11,9 +11,9 @@ import pygit2
 
 from signoff.attest.gpg import UserGnuPG, certify_key, generate_key, new_home
 from signoff.attest.model import Verdict
+from signoff.registry.gittree import tree_with
 from signoff.registry.repo import Registry
 from signoff.registry.sign import Vouched, subject_for_file, vouch
-from signoff.registry.treeedit import tree_with
 from signoff.trust.cli.main import gather_inputs
 from signoff.trust.decide.checker import CheckReport, CheckSession
 from signoff.trust.demo.sample_dists import build_sdist, build_wheel

@@ -8,8 +8,8 @@ from pathlib import Path
 import pygit2
 import pytest
 
-from signoff.registry.history import AnomalyKind, HistoryIndex, tree_changes
-from signoff.registry.treeedit import tree_with
+from signoff.registry.gittree import tree_changes, tree_with
+from signoff.registry.history import AnomalyKind, HistoryIndex
 from tests.harness.git import git
 
 A1 = "attestations/re/qu/requests/2.31.0/" + "a" * 64 + "/" + "A" * 40 + ".yaml"

@@ -9,6 +9,7 @@ import pygit2
 import pytest
 
 from signoff.attest.errors import RegistryError, RollbackError
+from signoff.registry.gittree import tree_with
 from signoff.registry.rollback import (
     check_and_record,
     check_head,
@@ -18,7 +19,6 @@ from signoff.registry.rollback import (
     recorded_head,
     registry_key,
 )
-from signoff.registry.treeedit import tree_with
 
 WHO = pygit2.Signature("test", "test@example.org", 1_700_000_000, 0)
 
