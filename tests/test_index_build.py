@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pygit2
 
-from tests.builder import RegistryBuilder, run_cli
+from tests.builder import RegistryBuilder
+from tests.harness.cli import run_cli
 from tests.simple_upstream import serve_upstream, static_server
 from tests.test_serve import pip_install, run_uv_index
 from tests.vetted_scenario import build_scenario

@@ -10,7 +10,8 @@ import pygit2
 import yaml
 
 from signoff.registry.templates import PAGES_TEMPLATE_PATHS, VERSION_MARK, pages_template_files
-from tests.builder import RegistryBuilder, run_cli
+from tests.builder import RegistryBuilder
+from tests.harness.cli import run_cli
 from tests.test_templates_zizmor import zizmor
 
 WORKFLOW = ".github/workflows/pages.yml"

@@ -15,8 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.builder import RegistryBuilder, run_cli
+from tests.builder import RegistryBuilder
 from tests.dists import tool_env, venv_tool
+from tests.harness.cli import run_cli
 from tests.simple_upstream import RunningServer, run_signoff_serve, serve_upstream
 from tests.vetted_scenario import QUARANTINED, REJECTED, VETTED, Scenario, build_scenario
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from signoff.attest.gpg import generate_key
 from signoff.attest.model import Verdict
 from signoff.registry.sign import subject_for_file, vouch
-from tests.builder import RegistryBuilder, run_cli
+from tests.builder import RegistryBuilder
+from tests.harness.cli import run_cli
 
 HOSTILE_UID = "Mallory <img src=x onerror=alert(1)> \"quoted\" 'single' <mallory@example.org>"
 HOSTILE_COMMENT = "</div><script>alert('comment')</script><a href=\"javascript:x\">click</a>"
