@@ -117,9 +117,9 @@ class RegistryBuilder:
         kill_agent(self.home)
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None
-            ) -> subprocess.CompletedProcess[str]:
-    """Run the real `signoff` command line in a subprocess."""
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+            timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real `signoff` command line in a subprocess; `timeout` turns a hang into an error."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([sys.executable, "-m", "signoff", *args], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, check=False)
+                          capture_output=True, text=True, check=False, timeout=timeout)

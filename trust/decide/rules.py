@@ -71,12 +71,15 @@ class JudgedAttestation:
     attested_size: int | None = None
     """The size a good signature vouches for, even when the statement does not count."""
 
+    code: str | None = None
+    """A stable code for why it does not count, where one is defined (`REPLAY_CODE`, ...)."""
+
     @property
-    def sort_time(self) -> float:
-        """Newest first for picking one attestation per signer: history, then its date."""
-        if self.first_seen is not None:
-            return self.first_seen.changed_time
-        return self.attestation.date.timestamp() if self.attestation else 0.0
+    def signed_order(self) -> tuple[datetime, bool]:
+        """How one signer's statements are ordered: by the `date` signed, never by commit
+        times, which whoever commits chooses; on equal dates the rejection ranks higher."""
+        assert self.attestation is not None
+        return self.attestation.date, self.attestation.verdict is Verdict.REJECTED
 
 
 @dataclass(frozen=True)
@@ -184,23 +187,52 @@ def _mismatch(att: Attestation, stored: StoredAttestation, signature: SignatureC
     return None
 
 
+REPLAY_CODE = "replay"
+"""An older statement of a signer who has since signed a newer one about the same file."""
+SUPERSEDED_CODE = "superseded"
+"""A statement signed at the same time as the one that counts, and losing the tie."""
+DUPLICATE_CODE = "duplicate"
+"""The same statement, byte for byte, as the one that counts (found in another registry)."""
+
+
 def one_per_signer(judged: Sequence[JudgedAttestation]) -> list[JudgedAttestation]:
-    """Keep each signer's newest verified attestation counted; mark older ones superseded."""
+    """Keep each signer's newest verified statement, by the date signed, across registries;
+    mark the others, and report an older one as a replay."""
     newest: dict[str, JudgedAttestation] = {}
     for item in judged:
         if item.attestation is None:
             continue
         held = newest.get(item.signer)
-        if held is None or item.sort_time > held.sort_time:
+        if held is None or item.signed_order > held.signed_order:
             newest[item.signer] = item
     result = []
     for item in judged:
         keep = newest.get(item.signer)
         if item.attestation is not None and keep is not None and keep is not item:
-            item = replace(item, counted=False,
-                           why_not=f"superseded by {keep.registry}/{keep.path}")
+            item = _outranked(item, keep)
         result.append(item)
     return result
+
+
+def _outranked(item: JudgedAttestation, keep: JudgedAttestation) -> JudgedAttestation:
+    assert item.attestation is not None and keep.attestation is not None
+    where = f"{keep.registry}/{keep.path}"
+    signed, newer = _signed(item.attestation), _signed(keep.attestation)
+    if item.attestation.date < keep.attestation.date:
+        return replace(item, counted=False, code=REPLAY_CODE,
+                       why_not=f"replay: signed {signed}, but {short_fpr(item.signer)} has "
+                               f"since signed {newer} ({keep.verdict}) at {where}; an older "
+                               "statement never outvotes a newer one")
+    if item.attestation.raw == keep.attestation.raw:
+        return replace(item, counted=False, code=DUPLICATE_CODE,
+                       why_not=f"the same statement as {where}, counted once")
+    return replace(item, counted=False, code=SUPERSEDED_CODE,
+                   why_not=f"signed at the same time ({signed}) as {where} ({keep.verdict}), "
+                           "which wins: on equal dates a rejection wins")
+
+
+def _signed(att: Attestation) -> str:
+    return att.date.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class EnoughApprovals:

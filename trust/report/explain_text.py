@@ -37,7 +37,8 @@ def render_explanations(explanations: list[Explanation]) -> str:
             if j.first_seen is not None:
                 out.append(f"    first seen in {j.first_seen.commit[:12]}, "
                            f"{describe_duration(j.age or 0)} ago")
-            out.append("    counted" if j.counted else f"    not counted: {j.why_not}")
+            out.append("    counted" if j.counted else
+                       f"    not counted{f' [{j.code}]' if j.code else ''}: {j.why_not}")
             for note in j.notes:
                 out.append(f"    note: {note}")
         out.append("  requirements:")

@@ -25,6 +25,7 @@ def attestation_record(j: JudgedAttestation) -> dict[str, Any]:
         "criteria": list(j.criteria),
         "counted": j.counted,
         "why_not": j.why_not,
+        "code": j.code,
         "validity": j.validity,
         "path": list(j.trust_path) if j.counted and j.trust_path else None,
         "age": j.age,
