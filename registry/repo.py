@@ -217,8 +217,9 @@ class Registry:
         """True when the work tree has changes that are not committed."""
         if self.repo.is_bare:
             return False
-        return any(flags != pygit2.enums.FileStatus.IGNORED
-                   for flags in self.repo.status().values())
+        with reading_objects(self.path):
+            return any(flags != pygit2.enums.FileStatus.IGNORED
+                       for flags in self.repo.status().values())
 
     # -- writing -------------------------------------------------------------------------------
 

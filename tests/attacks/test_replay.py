@@ -59,7 +59,7 @@ def test_an_old_approval_committed_later_to_a_second_registry_is_a_replay(
     entries = _alice_entries(doc)
     replay = [e for e in entries if e["code"] == "replay"]
     assert len(replay) == 1 and replay[0]["verdict"] == "approved"
-    assert replay[0]["registry"].endswith("mirror") and not replay[0]["counted"]
+    assert str(replay[0]["registry"]).endswith("mirror") and not replay[0]["counted"]
     assert "replay: signed" in str(replay[0]["why_not"])
     assert [e["verdict"] for e in entries if e["counted"]] == ["rejected"]
 

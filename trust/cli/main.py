@@ -15,6 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import pygit2
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -254,6 +255,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         app(args=list(argv) if argv is not None else None, standalone_mode=True)
     except SignoffError as e:
         sys.stderr.write(f"error: {e.diagnostics()}\n")
+        sys.exit(2)
+    except pygit2.GitError as e:
+        # A git read that no registry reader wrapped: still a broken registry, never "fell short".
+        sys.stderr.write(f"error: cannot read a registry's git objects: {e}\n")
         sys.exit(2)
     except OSError as e:
         # The environment failed us (disk full, permissions): never exit 1, "fell short".

@@ -1,0 +1,178 @@
+"""Corrupt git objects in a registry: every command fails closed, at once, with exit 2, naming
+the object and the registry. libgit2 1.9 spins forever on a truncated loose object, so each
+test runs the real command line under a timeout."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from signoff.registry.layout import key_path
+from tests.builder import RegistryBuilder, run_cli
+
+TIMEOUT = 60
+
+
+def _approved(builder: RegistryBuilder) -> tuple[Path, Path, str]:
+    """alice approves a wheel; (wheel, policy, statement path)."""
+    f = builder.wheel("tinyhttp", "1.0")
+    done = builder.approve("alice", f)
+    policy = builder.policy(roots=["alice"], signers=1)
+    return f, policy, done.path
+
+
+def _loose(builder: RegistryBuilder, oid: str) -> Path:
+    path = Path(builder.registry.repo.path) / "objects" / oid[:2] / oid[2:]
+    assert path.is_file(), "the object should be loose"
+    os.chmod(path, 0o644)
+    return path
+
+
+def _oid(builder: RegistryBuilder, path: str) -> str:
+    return str(builder.registry.head_commit().tree[path].id)
+
+
+def _check(f: Path, policy: Path) -> subprocess.CompletedProcess[str]:
+    return run_cli("check", str(f), "--policy", str(policy), timeout=TIMEOUT)
+
+
+def _fails_closed(out: subprocess.CompletedProcess[str], builder: RegistryBuilder,
+                  oid: str) -> None:
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert "Traceback" not in out.stderr, out.stderr
+    assert oid in out.stderr and str(builder.registry.path) in out.stderr, out.stderr
+
+
+def _truncate(path: Path, keep: int | None = None) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2 if keep is None else keep])
+
+
+def _pack(builder: RegistryBuilder) -> Path:
+    """Pack every object of the registry (as a clone would have it); the pack file."""
+    subprocess.run(["git", "-C", str(builder.registry.path), "gc", "-q", "--aggressive",
+                    "--prune=now"], check=True)
+    packs = list((Path(builder.registry.repo.path) / "objects" / "pack").glob("*.pack"))
+    assert len(packs) == 1
+    os.chmod(packs[0], 0o644)
+    return packs[0]
+
+
+def test_a_truncated_loose_statement_does_not_hang_check(builder: RegistryBuilder) -> None:
+    """Attack: truncate the loose object of an attestation in the registry. Gain: `check`
+    never returns, and every deployment that runs it hangs."""
+    f, policy, statement = _approved(builder)
+    oid = _oid(builder, statement)
+    _truncate(_loose(builder, oid))
+    out = _check(f, policy)
+    _fails_closed(out, builder, oid)
+    assert "truncated" in out.stderr
+
+
+def test_a_loose_object_cut_inside_its_header(builder: RegistryBuilder) -> None:
+    """Attack: cut a loose object to a few bytes, inside the zlib header. Gain: a hang or a
+    crash instead of a verdict."""
+    f, policy, statement = _approved(builder)
+    oid = _oid(builder, statement + ".asc")
+    _truncate(_loose(builder, oid), keep=3)
+    _fails_closed(_check(f, policy), builder, oid)
+
+
+def test_a_truncated_tree_does_not_hang_check(builder: RegistryBuilder) -> None:
+    """Attack: truncate the tree object of a release folder. Gain: a hang, or the folder read
+    as empty, hiding a rejection."""
+    f, policy, statement = _approved(builder)
+    oid = _oid(builder, statement.rsplit("/", 2)[0])
+    _truncate(_loose(builder, oid))
+    _fails_closed(_check(f, policy), builder, oid)
+
+
+def test_a_truncated_head_commit_fails_every_command(builder: RegistryBuilder) -> None:
+    """Attack: truncate the registry's head commit. Gain: every command that opens the
+    registry hangs: check, versions, validate."""
+    f, policy, _ = _approved(builder)
+    oid = str(builder.registry.head_commit().id)
+    _truncate(_loose(builder, oid))
+    _fails_closed(_check(f, policy), builder, oid)
+    versions = run_cli("versions", "tinyhttp", "--policy", str(policy), timeout=TIMEOUT)
+    _fails_closed(versions, builder, oid)
+    validate = run_cli("registry", "validate", "--registry", str(builder.registry.path),
+                       "--base", "HEAD", "--head", "HEAD", timeout=TIMEOUT)
+    _fails_closed(validate, builder, oid)
+
+
+def test_a_truncated_key_file_does_not_hang_check(builder: RegistryBuilder) -> None:
+    """Attack: truncate the loose object of a key file. Gain: a hang while reading keys/."""
+    f, policy, _ = _approved(builder)
+    oid = _oid(builder, key_path(builder.key("alice")))
+    _truncate(_loose(builder, oid))
+    _fails_closed(_check(f, policy), builder, oid)
+
+
+def test_garbage_in_a_loose_object(builder: RegistryBuilder) -> None:
+    """Attack: overwrite a loose object with bytes that are not zlib. Gain: a crash with a
+    traceback, or the statement silently skipped."""
+    f, policy, statement = _approved(builder)
+    oid = _oid(builder, statement)
+    path = _loose(builder, oid)
+    path.write_bytes(b"\x00" * len(path.read_bytes()))
+    out = _check(f, policy)
+    _fails_closed(out, builder, oid)
+    assert "damaged" in out.stderr
+
+
+def test_a_loose_object_swapped_for_another(builder: RegistryBuilder) -> None:
+    """Attack: replace a statement's loose object with another sound object (a valid zlib
+    stream with other content). Gain: other bytes read under the statement's id."""
+    f, policy, statement = _approved(builder)
+    oid = _oid(builder, statement)
+    other = _oid(builder, statement + ".asc")
+    _loose(builder, oid).write_bytes(_loose(builder, other).read_bytes())
+    _fails_closed(_check(f, policy), builder, oid)
+
+
+def test_a_tree_entry_pointing_at_a_missing_blob(builder: RegistryBuilder) -> None:
+    """Attack: delete the object of a statement's signature, which a tree still names. Gain:
+    the statement read as unsigned or absent: a rejection silently dropped."""
+    f, policy, statement = _approved(builder)
+    oid = _oid(builder, statement + ".asc")
+    _loose(builder, oid).unlink()
+    _fails_closed(_check(f, policy), builder, oid)
+
+
+def test_a_tree_entry_pointing_at_a_missing_subtree(builder: RegistryBuilder) -> None:
+    """Attack: delete the tree object of a file's folder. Gain: the path reads as absent, so
+    every statement in it (a rejection among them) is silently ignored."""
+    f, policy, statement = _approved(builder)
+    builder.reject("bob", f)
+    builder.policy(roots=["alice", "bob"], signers=1)
+    oid = _oid(builder, statement.rsplit("/", 1)[0])
+    _loose(builder, oid).unlink()
+    out = _check(f, policy)
+    _fails_closed(out, builder, oid)
+
+
+def test_a_damaged_pack_fails_at_once(builder: RegistryBuilder) -> None:
+    """Attack: flip bytes in the middle of a registry's pack, where deltas and compressed
+    objects live. Gain: a hang, a crash, or objects read wrongly."""
+    f, policy, _ = _approved(builder)
+    pack = _pack(builder)
+    data = bytearray(pack.read_bytes())
+    for i in range(len(data) // 3, len(data) - 40):
+        data[i] ^= 0x5A
+    pack.write_bytes(bytes(data))
+    out = _check(f, policy)
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert "Traceback" not in out.stderr and str(builder.registry.path) in out.stderr
+
+
+def test_a_truncated_pack_fails_at_once(builder: RegistryBuilder) -> None:
+    """Attack: truncate the registry's pack. Gain: a hang, or the missing objects read as
+    absent paths."""
+    f, policy, _ = _approved(builder)
+    pack = _pack(builder)
+    _truncate(pack)
+    out = _check(f, policy)
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert "Traceback" not in out.stderr and str(builder.registry.path) in out.stderr
