@@ -54,13 +54,18 @@ class LooseObjects(pygit2.OdbBackend):
         super().__init__()
         self.objects = objects
         self.label = label
+        self._root = str(objects) + os.sep  # plain strings: pathlib costs more than the read
 
     def _file(self, hexid: str) -> Path:
-        return self.objects / hexid[:2] / hexid[2:]
+        return Path(self._name(hexid))
+
+    def _name(self, hexid: str) -> str:
+        return self._root + hexid[:2] + os.sep + hexid[2:]
 
     def _raw(self, hexid: str) -> bytes:
         try:
-            return self._file(hexid).read_bytes()
+            with open(self._name(hexid), "rb") as f:
+                return f.read()
         except (FileNotFoundError, NotADirectoryError):
             raise KeyError(hexid) from None  # not loose here: the next backend looks
 
@@ -102,7 +107,7 @@ class LooseObjects(pygit2.OdbBackend):
     def read_prefix_cb(self, oid: pygit2.Oid) -> tuple[int, bytes, pygit2.Oid]:
         """A full id is read here; a short one is first checked here, then resolved by libgit2."""
         hexid = str(oid)
-        if self._file(hexid).is_file():
+        if os.path.isfile(self._name(hexid)):
             return (*self.read_cb(oid), oid)
         # pygit2 hands over a short id padded with zeros: check every loose object it may name,
         # so that libgit2's own reader, which answers next, only meets sound objects.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import zlib
 from pathlib import Path
 
 from signoff.registry.layout import key_path
@@ -173,6 +174,56 @@ def test_a_truncated_pack_fails_at_once(builder: RegistryBuilder) -> None:
     f, policy, _ = _approved(builder)
     pack = _pack(builder)
     _truncate(pack)
+    out = _check(f, policy)
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert "Traceback" not in out.stderr and str(builder.registry.path) in out.stderr
+
+
+def _deltas(pack: Path) -> list[tuple[int, int]]:
+    """(offset, size in pack) of every delta object in a pack, from `git verify-pack -v`."""
+    listing = subprocess.run(["git", "verify-pack", "-v", str(pack.with_suffix(".idx"))],
+                             capture_output=True, text=True, check=True).stdout
+    found = []
+    for line in listing.splitlines():
+        fields = line.split()
+        # sha type size size-in-pack offset depth base: seven fields for a delta
+        if len(fields) == 7 and len(fields[0]) == 40:
+            found.append((int(fields[4]), int(fields[3])))
+    return found
+
+
+def _compressed_start(data: bytes | bytearray, offset: int) -> int:
+    """Where the zlib stream of the pack entry at `offset` starts."""
+    kind = (data[offset] >> 4) & 7
+    at = offset
+    while data[at] & 0x80:  # the type-and-size header
+        at += 1
+    at += 1
+    if kind == 6:  # OFS_DELTA: a base offset follows
+        while data[at] & 0x80:
+            at += 1
+        return at + 1
+    return at + 20  # REF_DELTA: the base's id follows
+
+
+def test_a_pack_with_bad_deltas(builder: RegistryBuilder) -> None:
+    """Attack: rewrite every delta in the registry's pack as a sound zlib stream holding a
+    delta that copies from far outside its base. Gain: a crash, a hang, or objects built from
+    whatever memory the copy reaches."""
+    f, policy, _ = _approved(builder)
+    builder.approve("alice", f)  # a second version of the statement, and trees: deltas
+    builder.approve("bob", f)
+    pack = _pack(builder)
+    data = bytearray(pack.read_bytes())
+    deltas = _deltas(pack)
+    assert deltas, "the pack should hold deltas"
+    bogus = zlib.compress(bytes([0x10, 0x10, 0x91, 0xF0, 0x7F]))  # copy 127 bytes at 240
+    for offset, size in deltas:
+        start = _compressed_start(data, offset)
+        room = offset + size - start
+        if room >= len(bogus):
+            data[start:start + len(bogus)] = bogus
+    pack.write_bytes(bytes(data))
     out = _check(f, policy)
     assert out.returncode == 2, out.stdout + out.stderr
     assert "Traceback" not in out.stderr and str(builder.registry.path) in out.stderr

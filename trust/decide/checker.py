@@ -19,6 +19,7 @@ from signoff.attest.names import short_fpr
 from signoff.registry.history import FirstSeen, HistoryIndex
 from signoff.registry.layout import key_path
 from signoff.registry.maintainers import check_maintainers
+from signoff.registry.objects import reading_objects
 from signoff.registry.repo import Registry, StoredAttestation
 from signoff.registry.rollback import check_head, record_head
 from signoff.trust.decide.rules import (
@@ -114,10 +115,13 @@ class CheckSession:
                 session.warnings.append(f"{label}: accepted a rewritten history: {head.id} does "
                                         f"not descend from {checked.previous}")
             if source.maintainers and source.since is not None:
-                check_maintainers(registry.repo, registry.keys_at(head), head.id, source.since,
-                                  source.maintainers, label, registry.git_dir / "signoff")
+                with reading_objects(label):
+                    check_maintainers(registry.repo, registry.keys_at(head), head.id,
+                                      source.since, source.maintainers, label,
+                                      registry.git_dir / "signoff")
             index = HistoryIndex.open(registry.repo, registry.git_dir)
-            index.update(head.id)
+            with reading_objects(label):
+                index.update(head.id)
             session.warnings.extend(f"{label}: history anomaly: {a.describe()}"
                                     for a in index.anomalies(session.now))
             session._indexes.append(index)
