@@ -155,13 +155,22 @@ class LooseObjects(pygit2.OdbBackend):
 def guard_objects(repo: pygit2.Repository, label: str | Path) -> None:
     """Put `LooseObjects` in front of libgit2's loose reader, for the repository and its
     alternates."""
-    objects = Path(repo.path) / "objects"
+    objects = _common_dir(Path(repo.path)) / "objects"
     repo.odb.add_backend(LooseObjects(objects, label), _PRIORITY)
     with contextlib.suppress(OSError):
         for line in (objects / "info" / "alternates").read_text().splitlines():
             if line.strip() and not line.startswith("#"):
                 folder = (objects / line.strip()).resolve()
                 repo.odb.add_backend(LooseObjects(folder, label), _ALTERNATE_PRIORITY)
+
+
+def _common_dir(git_dir: Path) -> Path:
+    """Where the objects live: a linked worktree's git directory names it in `commondir`."""
+    try:
+        named = (git_dir / "commondir").read_text().strip()
+    except OSError:
+        return git_dir
+    return (git_dir / named).resolve()
 
 
 @contextlib.contextmanager

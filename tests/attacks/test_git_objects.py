@@ -227,3 +227,19 @@ def test_a_pack_with_bad_deltas(builder: RegistryBuilder) -> None:
     out = _check(f, policy)
     assert out.returncode == 2, out.stdout + out.stderr
     assert "Traceback" not in out.stderr and str(builder.registry.path) in out.stderr
+
+
+def test_a_truncated_object_read_through_a_linked_worktree(builder: RegistryBuilder) -> None:
+    """Attack: the policy names a linked worktree of the registry (`git worktree add`), whose
+    objects live in the main repository's folder; truncate one there. Gain: a hang, since the
+    worktree's own git folder holds no objects to check."""
+    f, policy, statement = _approved(builder)
+    oid = _oid(builder, statement)
+    worktree = builder.tmp / "linked"
+    subprocess.run(["git", "-C", str(builder.registry.path), "worktree", "add", "-q",
+                    str(worktree)], check=True, capture_output=True)
+    policy.write_text(policy.read_text().replace("path: registry", f"path: {worktree}"))
+    _truncate(_loose(builder, oid))
+    out = _check(f, policy)
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert oid in out.stderr and str(worktree) in out.stderr and "Traceback" not in out.stderr
