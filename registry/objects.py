@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pygit2
 
-from signoff.registry.errors import RegistryError
+from signoff.attest.errors import RegistryError
 
 _KINDS = {b"commit": pygit2.enums.ObjectType.COMMIT, b"tree": pygit2.enums.ObjectType.TREE,
           b"blob": pygit2.enums.ObjectType.BLOB, b"tag": pygit2.enums.ObjectType.TAG}

@@ -10,7 +10,8 @@ import zlib
 from pathlib import Path
 
 from signoff.registry.layout import key_path
-from tests.builder import RegistryBuilder, run_cli
+from tests.builder import RegistryBuilder
+from tests.harness.cli import run_installed
 
 TIMEOUT = 60
 
@@ -35,7 +36,7 @@ def _oid(builder: RegistryBuilder, path: str) -> str:
 
 
 def _check(f: Path, policy: Path) -> subprocess.CompletedProcess[str]:
-    return run_cli("check", str(f), "--policy", str(policy), timeout=TIMEOUT)
+    return run_installed("check", str(f), "--policy", str(policy), timeout=TIMEOUT)
 
 
 def _fails_closed(out: subprocess.CompletedProcess[str], builder: RegistryBuilder,
@@ -96,9 +97,9 @@ def test_a_truncated_head_commit_fails_every_command(builder: RegistryBuilder) -
     oid = str(builder.registry.head_commit().id)
     _truncate(_loose(builder, oid))
     _fails_closed(_check(f, policy), builder, oid)
-    versions = run_cli("versions", "tinyhttp", "--policy", str(policy), timeout=TIMEOUT)
+    versions = run_installed("versions", "tinyhttp", "--policy", str(policy), timeout=TIMEOUT)
     _fails_closed(versions, builder, oid)
-    validate = run_cli("registry", "validate", "--registry", str(builder.registry.path),
+    validate = run_installed("registry", "validate", "--registry", str(builder.registry.path),
                        "--base", "HEAD", "--head", "HEAD", timeout=TIMEOUT)
     _fails_closed(validate, builder, oid)
 

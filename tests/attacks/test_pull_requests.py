@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import pytest
 
 from signoff.registry.layout import key_path
-from tests.builder import RegistryBuilder, run_cli
+from tests.builder import RegistryBuilder
+from tests.harness.cli import run_installed
 
 TIMEOUT = 120
 GIT_ENV = {"GIT_AUTHOR_NAME": "pr", "GIT_AUTHOR_EMAIL": "pr@example.org",
@@ -59,7 +60,7 @@ class Leak:
 
     def validate(self, head: str, *extra: str) -> subprocess.CompletedProcess[str]:
         self.git("branch", "-f", "pr", head)
-        out = run_cli("registry", "validate", "--registry", str(self.builder.registry.path),
+        out = run_installed("registry", "validate", "--registry", str(self.builder.registry.path),
                       "--base", "main", "--head", "pr", *extra, timeout=TIMEOUT)
         assert "Traceback" not in out.stderr, out.stderr
         return out

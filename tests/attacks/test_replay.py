@@ -10,7 +10,8 @@ from pathlib import Path
 from signoff.attest.model import Verdict
 from signoff.registry.repo import Registry
 from signoff.registry.sign import subject_for_file, vouch
-from tests.builder import RegistryBuilder, run_cli
+from tests.builder import RegistryBuilder
+from tests.harness.cli import run_installed
 
 TIMEOUT = 120
 NOW = datetime.now(tz=UTC).replace(microsecond=0)
@@ -33,7 +34,7 @@ def _sign(builder: RegistryBuilder, registry: Registry, file: Path, verdict: Ver
 
 
 def _check_json(file: Path, policy: Path) -> tuple[int, dict[str, object], str]:
-    out = run_cli("check", str(file), "--policy", str(policy), "--format", "json",
+    out = run_installed("check", str(file), "--policy", str(policy), "--format", "json",
                   timeout=TIMEOUT)
     return out.returncode, json.loads(out.stdout), out.stderr
 
@@ -99,7 +100,7 @@ def test_a_replay_shows_in_explain(builder: RegistryBuilder) -> None:
     mirror, policy = _second_registry(builder)
     _sign(builder, builder.registry, f, Verdict.REJECTED, NOW - timedelta(days=1))
     _sign(builder, mirror, f, Verdict.APPROVED, NOW - timedelta(days=2))
-    out = run_cli("explain", str(f), "--policy", str(policy), timeout=TIMEOUT)
+    out = run_installed("explain", str(f), "--policy", str(policy), timeout=TIMEOUT)
     assert "Traceback" not in out.stderr
     assert "not counted [replay]: replay: signed" in out.stdout, out.stdout + out.stderr
 
