@@ -17,9 +17,9 @@ from signoff.attest.model import Verdict
 from signoff.registry.repo import Registry
 from signoff.registry.sign import Vouched, subject_for_file, vouch
 from signoff.registry.treeedit import tree_with
-from signoff.trust.cli.main import gather_inputs
 from signoff.trust.decide.checker import CheckReport, CheckSession
 from signoff.trust.demo.sample_dists import build_sdist, build_wheel
+from signoff.trust.inputs.gather import gather_inputs
 from signoff.trust.policy.policy import load_policy
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -106,11 +106,8 @@ class RegistryBuilder:
         """Run the check core over release files, folders or requirements files."""
         loaded = load_policy(policy or self.tmp / "signoff-policy.yaml")
         files, problems = gather_inputs(list(inputs), [])
-        session = CheckSession.open(loaded, now=now, state_dir=self.tmp / "state")
-        try:
+        with CheckSession.open(loaded, now=now, state_dir=self.tmp / "state") as session:
             return session.check(files, problems)
-        finally:
-            session.close()
 
     def close(self) -> None:
         """Stop the gpg agent."""

@@ -11,9 +11,9 @@ from pathlib import Path
 from signoff.attest.model import Verdict
 from signoff.registry.repo import Registry
 from signoff.registry.sign import subject_for_file, vouch
-from signoff.trust.cli.main import gather_inputs
 from signoff.trust.decide.checker import CheckSession
 from signoff.trust.demo.sample_dists import build_wheel
+from signoff.trust.inputs.gather import gather_inputs
 from signoff.trust.policy.policy import load_policy
 from tests.builder import RegistryBuilder, run_cli
 
@@ -118,11 +118,8 @@ def test_session_reads_only_committed_history(builder: RegistryBuilder) -> None:
     builder.approve("alice", f)
     policy = load_policy(builder.policy(roots=["alice"], signers=1))
     files, _ = gather_inputs([f], [])
-    session = CheckSession.open(policy, state_dir=builder.tmp / "s")
-    try:
+    with CheckSession.open(policy, state_dir=builder.tmp / "s") as session:
         assert session.check(files).passed
-    finally:
-        session.close()
 
 
 def test_an_unsigned_statement_does_not_raise_a_conflict(builder: RegistryBuilder) -> None:

@@ -269,12 +269,9 @@ def test_input_size_that_disagrees_with_the_attested_size_fails(builder: Registr
     builder.approve("alice", f)
     policy = load_policy(builder.policy(roots=["alice"], signers=1))
     right = ReleaseFile("tinyhttp", "1.0", _sha(f), f.name, f.stat().st_size, "test")
-    session = CheckSession.open(policy)
-    try:
+    with CheckSession.open(policy) as session:
         assert session.check([right]).passed
         wrong = session.check([replace(right, size=right.size + 1)])  # type: ignore[operator]
-    finally:
-        session.close()
     assert not wrong.passed
     assert any("size" in r for r in wrong.verdicts[0].reasons)
 

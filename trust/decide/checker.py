@@ -1,6 +1,9 @@
-"""`signoff check` as a core: open the policy's registries, judge every file, report.
+"""The one way to read a policy's registries: open them with every safety check, then judge.
 
-Nothing here prints. Progress goes to an optional callback; warnings are collected.
+`CheckSession.open` is the only place that opens registries for a decision: rollback protection,
+the maintainers rule, the history index, uncommitted-change warnings and `min-key-age` all apply
+here, so every command that reads registries gets the same checks. Nothing here prints. Progress
+goes to an optional callback; warnings are collected.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from signoff.trust.decide.rules import (
 from signoff.trust.decide.verification import SignatureVerifier
 from signoff.trust.policy.policy import Policy, RegistrySource
 from signoff.trust.release import InputProblem, ReleaseFile
-from signoff.trust.wot.engine import compute_trust
+from signoff.trust.wot.engine import TrustResult, compute_trust
 from signoff.trust.wot.keys import KeySet, keyset_for_registries
 from signoff.trust.wot.standing import KeyTooYoung, TrustModel
 
@@ -86,6 +89,7 @@ class CheckSession:
     now: int = field(default_factory=now_seconds)
     warnings: list[str] = field(default_factory=list)
     _trust: TrustModel | None = None
+    _trust_result: TrustResult | None = None
     _keyset: KeySet | None = None
     _verifier: SignatureVerifier | None = None
     _version_cache: dict[tuple[int, str, str], dict[str, list[StoredAttestation]]] = field(
@@ -101,33 +105,45 @@ class CheckSession:
         session = cls(policy, [])
         if now is not None:
             session.now = now
+        try:
+            session._open_all(state_dir, accept_rewrite)
+        except BaseException:
+            session.close()
+            raise
+        return session
+
+    def _open_all(self, state_dir: Path | None, accept_rewrite: bool) -> None:
         verified = []
-        for source in policy.registries:
+        for source in self.policy.registries:
             registry = Registry.open(source.path)
             if registry.is_dirty():
-                session.warnings.append(f"{source.path}: uncommitted changes are ignored; "
-                                        "check reads what is committed at HEAD")
+                self.warnings.append(f"{source.path}: uncommitted changes are ignored; "
+                                     "check reads what is committed at HEAD")
             head = registry.head_commit()
             label = str(source.path)
             checked = check_head(registry.repo, head.id, state_dir, accept_rewrite, label=label)
             if checked.rewrite_accepted:
-                session.warnings.append(f"{label}: accepted a rewritten history: {head.id} does "
-                                        f"not descend from {checked.previous}")
+                self.warnings.append(f"{label}: accepted a rewritten history: {head.id} does "
+                                     f"not descend from {checked.previous}")
             if source.maintainers and source.since is not None:
                 check_maintainers(registry.repo, registry.keys_at(head), head.id, source.since,
                                   source.maintainers, label, registry.git_dir / "signoff")
             index = HistoryIndex.open(registry.repo, registry.git_dir)
+            self._indexes.append(index)
             index.update(head.id)
-            session.warnings.extend(f"{label}: history anomaly: {a.describe()}"
-                                    for a in index.anomalies(session.now))
-            session._indexes.append(index)
-            session.registries.append(OpenedRegistry(source, registry, head,
-                                                     index.first_seen))
+            self.warnings.extend(f"{label}: history anomaly: {a.describe()}"
+                                 for a in index.anomalies(self.now))
+            self.registries.append(OpenedRegistry(source, registry, head, index.first_seen))
             verified.append((registry, checked))
         # Record only once every registry passed: a refused run must not move any record.
         for registry, checked in verified:
             record_head(registry.repo, checked, state_dir)
-        return session
+
+    def __enter__(self) -> CheckSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def key_ages(self) -> dict[str, int | None]:
         """Seconds each key file has stood on a main line (the oldest appearance wins)."""
@@ -161,10 +177,17 @@ class CheckSession:
         return f"{short_fpr(fpr)} ({key.primary_uid})" if key is not None else short_fpr(fpr)
 
     @property
+    def trust_result(self) -> TrustResult:
+        """Every key's validity under the policy's web of trust, before `min-key-age`."""
+        if self._trust_result is None:
+            self._trust_result = compute_trust(self.keyset, self.policy.trust, self.now)
+        return self._trust_result
+
+    @property
     def trust(self) -> TrustModel:
-        """The trust model, built on first use."""
+        """Whether each signer counts: the web of trust, with `min-key-age` applied."""
         if self._trust is None:
-            model: TrustModel = compute_trust(self.keyset, self.policy.trust, self.now)
+            model: TrustModel = self.trust_result
             if self.policy.trust.min_key_age > 0:
                 model = KeyTooYoung(model, self.key_ages(), self.policy.trust.min_key_age)
             self._trust = model
@@ -179,11 +202,13 @@ class CheckSession:
         return self._verifier
 
     def close(self) -> None:
-        """Release the throwaway keyring."""
+        """Release the throwaway keyring and the history indexes; safe to call twice."""
         if self._verifier is not None:
             self._verifier.close()
+            self._verifier = None
         for index in self._indexes:
             index.close()
+        self._indexes.clear()
 
     # -- per file ------------------------------------------------------------------------------
 

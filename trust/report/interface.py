@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 from signoff.trust.decide.checker import CheckReport
-from signoff.trust.decide.rules import JudgedAttestation
+from signoff.trust.decide.rules import FileVerdict, JudgedAttestation
 
 
 class ReportFormat(ABC):
@@ -36,3 +36,14 @@ def attestation_record(j: JudgedAttestation) -> dict[str, Any]:
         "statement": j.path,
         "notes": list(j.notes),
     }
+
+
+def reason_messages(verdict: FileVerdict) -> list[str]:
+    """Why a file fell short, one message per unmet requirement."""
+    return verdict.reasons
+
+
+def finding_records(verdict: FileVerdict) -> list[dict[str, Any]]:
+    """Every requirement's result as JSON-ready data."""
+    return [{"requirement": f.name, "met": f.met, "message": f.reason, "fix": f.fix}
+            for f in verdict.findings]
