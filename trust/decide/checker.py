@@ -33,6 +33,7 @@ from signoff.trust.decide.rules import (
     one_per_signer,
 )
 from signoff.trust.decide.verification import SignatureVerifier
+from signoff.trust.outcomes import Code, Reason
 from signoff.trust.policy.policy import Policy, RegistrySource
 from signoff.trust.release import InputProblem, ReleaseFile
 from signoff.trust.wot.engine import TrustResult, compute_trust
@@ -255,20 +256,19 @@ class CheckSession:
             seen.setdefault((sha, name), ReleaseFile(project, version, sha, name, None, where))
         return sorted(seen.values(), key=lambda f: (f.filename or "", f.sha256))
 
-    def _hash_local(self, file: ReleaseFile) -> tuple[ReleaseFile, str | None]:
+    def _hash_local(self, file: ReleaseFile) -> tuple[ReleaseFile, Reason | None]:
         """Hash a local file, reading no more than the largest size attested for its name."""
         if file.local_path is None or file.sha256:
             return file, None
         sizes = [size for _, name, size, _ in self._subjects(file.project, file.version)
                  if file.filename is None or name == file.filename]
         if not sizes:
-            return file, (f"no attestation for any file named {file.filename} of "
-                          f"{file.project} {file.version}; not hashed")
+            return file, Reason(Code.NO_ATTESTED_NAME, {
+                "filename": file.filename, "project": file.project, "version": file.version})
         limit = max(sizes)
         digest = hash_file(file.local_path, limit)
         if digest.truncated:
-            return file, (f"file is larger than every attested size ({limit} bytes); "
-                          "not read to its end")
+            return file, Reason(Code.LARGER_THAN_ATTESTED, {"limit": limit})
         return replace(file, sha256=digest.sha256, size=digest.size), None
 
     def _conflicts(self, file: ReleaseFile, own_names: set[str]) -> list[tuple[str, str]]:
@@ -310,7 +310,7 @@ class CheckSession:
             registries=tuple((o.label, str(o.head.id)) for o in self.registries),
             verdicts=tuple(verdicts), problems=tuple(problems), warnings=tuple(self.warnings))
 
-    def _decide(self, file: ReleaseFile, oversized: str | None, cands: list[Candidate],
+    def _decide(self, file: ReleaseFile, oversized: Reason | None, cands: list[Candidate],
                 signatures: dict[str, SignatureCheck]) -> FileVerdict:
         requirement, rule = self.policy.requirement_for(file.project)
         judged = one_per_signer([

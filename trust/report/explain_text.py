@@ -5,6 +5,7 @@ from __future__ import annotations
 from signoff.attest.names import short_fpr
 from signoff.trust.decide.explain import Explanation
 from signoff.trust.policy.durations import describe_duration
+from signoff.trust.report.words import describe, describe_all
 
 
 def render_explanations(explanations: list[Explanation]) -> str:
@@ -37,15 +38,16 @@ def render_explanations(explanations: list[Explanation]) -> str:
             if j.first_seen is not None:
                 out.append(f"    first seen in {j.first_seen.commit[:12]}, "
                            f"{describe_duration(j.age or 0)} ago")
-            out.append("    counted" if j.counted else f"    not counted: {j.why_not}")
+            out.append("    counted" if j.counted else
+                       f"    not counted: {describe(j.why_not) if j.why_not else None}")
             for note in j.notes:
                 out.append(f"    note: {note}")
         out.append("  requirements:")
         for finding in v.findings:
             out.append(f"    {'met   ' if finding.met else 'MISSED'} {finding.name}"
-                       + (f": {finding.reason}" if finding.reason else ""))
+                       + (f": {describe(finding.reason)}" if finding.reason else ""))
         if e.suggestions:
             out.append("  to pass:")
-            out.extend(f"    - {s}" for s in e.suggestions)
+            out.extend(f"    - {s}" for s in describe_all(e.suggestions))
         out.append("")
     return "\n".join(out)

@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from signoff.trust.outcomes import Reason
+from signoff.trust.report.words import describe, record
 from signoff.trust.wot.engine import TrustResult
 from signoff.trust.wot.keys import KeySet
 from signoff.trust.wot.standing import TrustModel
@@ -22,7 +24,7 @@ class WebOfTrust:
     model: TrustModel
     """The final say on each signer: the web of trust with `min-key-age` applied."""
 
-    def withdrawn(self, fpr: str) -> str | None:
+    def withdrawn(self, fpr: str) -> Reason | None:
         """Why a key that the web of trust makes count does not count after all (key age)."""
         if not self.result.standing(fpr).counted:
             return None
@@ -48,7 +50,9 @@ def keys_document(web: WebOfTrust) -> dict[str, Any]:
         rows.append({"fingerprint": fpr, "uids": [u.uid for u in key.uids],
                      "validity": kt.validity.value, "ownertrust": kt.ownertrust.value,
                      "depth": kt.depth, "paths": [list(p) for p in kt.paths],
-                     "counted": standing.counted, "why_not": standing.why_not})
+                     "counted": standing.counted,
+                     "why_not": describe(standing.why_not) if standing.why_not else None,
+                     "reason": record(standing.why_not)})
     return {"keys": rows}
 
 
@@ -68,7 +72,7 @@ def keys_text(web: WebOfTrust) -> str:
                      f"{web.keyset.keys[fpr].primary_uid}")
     if not web.keyset.keys:
         lines.append("(no keys in the registries' keys/)")
-    lines += [f"note: {why}" for fpr in web.ordered() if (why := web.withdrawn(fpr))]
+    lines += [f"note: {describe(why)}" for fpr in web.ordered() if (why := web.withdrawn(fpr))]
     return "\n".join(lines) + "\n"
 
 
@@ -80,5 +84,5 @@ def key_explanation_text(web: WebOfTrust, fpr: str) -> str:
         lines.insert(1, "user IDs: " + "; ".join(u.uid for u in key.uids))
     why = web.withdrawn(fpr)
     if why:
-        lines.append(f"does not count: {why}")
+        lines.append(f"does not count: {describe(why)}")
     return "\n".join(lines) + "\n"
