@@ -32,7 +32,15 @@ from signoff.registry.errors import RegistryError
 from signoff.registry.maintainers import MaintainerRuleError
 from signoff.registry.rollback import RollbackError
 from signoff.trust.decide.checker import CheckReport, CheckSession
-from signoff.trust.decide.explain import Explanation, explain, explain_verdicts, parse_pin
+from signoff.trust.decide.explain import (
+    ExplainReport,
+    Explanation,
+    explain,
+    explain_inputs,
+    explain_release,
+    explain_verdicts,
+    parse_pin,
+)
 from signoff.trust.decide.lock import (
     LockError,
     LockResult,
@@ -42,12 +50,14 @@ from signoff.trust.decide.lock import (
 from signoff.trust.decide.lock import lock as lock_detected
 from signoff.trust.decide.rules import FileVerdict, Finding, JudgedAttestation
 from signoff.trust.decide.versions import (
+    VersionsReport,
     VersionStatus,
     newest_passing,
     parse_project_and_spec,
     version_statuses,
 )
 from signoff.trust.inputs.gather import gather_inputs
+from signoff.trust.outcomes import Code, Reason
 from signoff.trust.policy.policy import DEFAULT_POLICY, Policy, PolicyError, load_policy
 from signoff.trust.release import InputProblem, ReleaseFile
 from signoff.trust.wot.engine import TrustResult
@@ -66,7 +76,9 @@ __all__ = [
     "AttestationError",
     "CheckReport",
     "CheckSession",
+    "Code",
     "EnvironmentProblem",
+    "ExplainReport",
     "Explanation",
     "FileVerdict",
     "Finding",
@@ -81,15 +93,19 @@ __all__ = [
     "MaintainerRuleError",
     "Policy",
     "PolicyError",
+    "Reason",
     "RegistryError",
     "ReleaseFile",
     "RollbackError",
     "SignoffError",
     "TrustResult",
     "VersionStatus",
+    "VersionsReport",
     "__version__",
     "check",
     "explain",
+    "explain_inputs",
+    "explain_release",
     "explain_verdicts",
     "gather_inputs",
     "load_policy",

@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pygit2
+import pytest
 
 from signoff.attest.gpg import UserGnuPG, certify_key, generate_key, kill_agent, new_home
 from signoff.attest.model import Verdict
@@ -120,3 +121,17 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([sys.executable, "-m", "signoff", *args], cwd=cwd, env=full_env,
                           capture_output=True, text=True, check=False)
+
+
+def run_main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """`signoff ARGV` in this process: its exit code, stdout and stderr."""
+    from signoff.trust.cli.main import main
+
+    capsys.readouterr()
+    try:
+        main(list(argv))
+        code = 0
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else 1
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -9,19 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from signoff.trust.cli.main import main
-from tests.builder import RegistryBuilder
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
-    """`signoff ARGV` in process: its exit code and stderr."""
-    capsys.readouterr()
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else 1
-    return code, capsys.readouterr().err
+from tests.builder import RegistryBuilder, run_main
 
 
 def readers(builder: RegistryBuilder, f: Path) -> dict[str, list[str]]:
@@ -49,21 +37,21 @@ def test_every_reader_refuses_a_rolled_back_registry_alike(
     commands = readers(builder, f)
     for name, argv in commands.items():
         state = str(builder.tmp / "state" / name.replace(" ", "-"))
-        code, err = run(capsys, *argv, "--policy", policy, "--state-dir", state)
+        code, _, err = run_main(capsys, *argv, "--policy", policy, "--state-dir", state)
         assert code == 0, (name, err)
     subprocess.run(["git", "-C", str(builder.registry.path), "reset", "-q", "--hard", "HEAD~1"],
                    check=True)
     refusals = {}
     for name, argv in commands.items():
         state = str(builder.tmp / "state" / name.replace(" ", "-"))
-        code, err = run(capsys, *argv, "--policy", policy, "--state-dir", state)
+        code, _, err = run_main(capsys, *argv, "--policy", policy, "--state-dir", state)
         assert code == 2, (name, err)
         assert "rolled back or rewritten" in err and "--accept-rewrite" in err, (name, err)
         refusals[name] = err.replace(state, "STATE")
     assert len(set(refusals.values())) == 1, refusals
     for name, argv in commands.items():
         state = str(builder.tmp / "state" / name.replace(" ", "-"))
-        code, err = run(capsys, *argv, "--policy", policy, "--state-dir", state,
+        code, _, err = run_main(capsys, *argv, "--policy", policy, "--state-dir", state,
                         "--accept-rewrite")
         assert code == 0, (name, err)
         assert "accepted a rewritten history" in err, (name, err)
@@ -83,7 +71,7 @@ def test_every_reader_refuses_a_maintainers_rule_violation_alike(
         "require:\n  criteria: safe-to-deploy\n  signers: 1\n")
     refusals = {}
     for name, argv in readers(builder, f).items():
-        code, err = run(capsys, *argv, "--policy", str(policy),
+        code, _, err = run_main(capsys, *argv, "--policy", str(policy),
                         "--state-dir", str(builder.tmp / "state"))
         assert code == 2, (name, err)
         assert "maint" in err.lower(), (name, err)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, assert_never
 
 import typer
 
@@ -20,17 +21,28 @@ from signoff import (
 )
 from signoff.trust.cli.options import (
     AcceptRewriteOption,
-    FormatOption,
-    OutputFormat,
     PolicyOption,
     StateDirOption,
     print_warnings,
     progress_bar,
     stderr_console,
 )
+from signoff.trust.report.github import GithubReport
 from signoff.trust.report.interface import ReportFormat
 from signoff.trust.report.json_report import JsonReport
 from signoff.trust.report.table import TableReport
+
+
+class CheckFormat(StrEnum):
+    """How `check` prints its report."""
+
+    TEXT = "text"
+    JSON = "json"
+    GITHUB = "github"
+
+
+CheckFormatOption = Annotated[CheckFormat, typer.Option(
+    "--format", help="text, json, or github (workflow annotations).")]
 
 
 def run_check(policy: Policy, files: list[ReleaseFile], problems: list[InputProblem],
@@ -41,10 +53,18 @@ def run_check(policy: Policy, files: list[ReleaseFile], problems: list[InputProb
         return session.check(files, problems, tick)
 
 
-def render(report: CheckReport, output: OutputFormat) -> str:
+def render(report: CheckReport, output: CheckFormat) -> str:
     """The report in the chosen format."""
-    fmt: ReportFormat = JsonReport() if output is OutputFormat.JSON else TableReport(
-        color=sys.stdout.isatty())
+    fmt: ReportFormat
+    match output:
+        case CheckFormat.JSON:
+            fmt = JsonReport()
+        case CheckFormat.GITHUB:
+            fmt = GithubReport()
+        case CheckFormat.TEXT:
+            fmt = TableReport(color=sys.stdout.isatty())
+        case _:
+            assert_never(output)
     return fmt.render(report)
 
 
@@ -59,7 +79,7 @@ def check_command(
         help="JSON from pip install --dry-run --report.")] = None,
     uv_lock: Annotated[list[Path] | None, typer.Option(help="A uv.lock.")] = None,
     policy: PolicyOption = DEFAULT_POLICY,
-    output: FormatOption = OutputFormat.TEXT,
+    output: CheckFormatOption = CheckFormat.TEXT,
     state_dir: StateDirOption = None,
     accept_rewrite: AcceptRewriteOption = False,
 ) -> None:

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from signoff import gather_inputs, load_policy
-from signoff.trust.cli.check import render, run_check
-from signoff.trust.cli.options import OutputFormat, stderr_console
+from signoff.trust.cli.check import CheckFormat, render, run_check
+from signoff.trust.cli.options import stderr_console
 from signoff.trust.demo.demo import build_demo
 
 
@@ -25,7 +25,7 @@ def demo_command(folder: Annotated[Path, typer.Option("--dir", help="Where to bu
     policy = load_policy(built.policy)
     files, problems = gather_inputs([built.dist])
     report = run_check(policy, files, problems)
-    typer.echo(render(report, OutputFormat.TEXT))
+    typer.echo(render(report, CheckFormat.TEXT))
     typer.echo(f"The check exits {0 if report.passed else 1}: some files pass and some do not, "
                "as intended.\nExplore it:\n"
                f"  git -C {built.registry} log --stat\n"

@@ -10,8 +10,9 @@ import typer
 
 from signoff import (
     DEFAULT_POLICY,
-    explain,
-    explain_verdicts,
+    ExplainReport,
+    explain_inputs,
+    explain_release,
     gather_inputs,
     load_policy,
     open_registries,
@@ -19,11 +20,14 @@ from signoff import (
 )
 from signoff.trust.cli.options import (
     AcceptRewriteOption,
+    FormatOption,
+    OutputFormat,
     PolicyOption,
     StateDirOption,
     print_warnings,
 )
-from signoff.trust.report.explain_text import render_explanations
+from signoff.trust.report.explain import ExplainJson, ExplainText
+from signoff.trust.report.interface import Renderer
 
 
 def explain_command(
@@ -31,6 +35,7 @@ def explain_command(
         help="PROJECT==VERSION, or a deployment input (requirements, lock, report, files).")],
     sha256: Annotated[str | None, typer.Option("--sha256", help="Only this file.")] = None,
     policy: PolicyOption = DEFAULT_POLICY,
+    output: FormatOption = OutputFormat.TEXT,
     state_dir: StateDirOption = None,
     accept_rewrite: AcceptRewriteOption = False,
 ) -> None:
@@ -43,15 +48,10 @@ def explain_command(
     else:
         project, version = parse_pin(target)
     with open_registries(loaded, state_dir=state_dir, accept_rewrite=accept_rewrite) as session:
-        if by_input:
-            report = session.check(files, problems)
-            explanations = explain_verdicts(session, report.verdicts)
-            for p in report.problems:
-                sys.stdout.write(f"{p.source}: {p.requirement}: {p.reason}\n")
-        else:
-            explanations = explain(session, project, version, sha256)
-        warnings = list(session.warnings)
-    print_warnings(warnings)
-    sys.stdout.write(render_explanations(explanations))
-    failed = not all(e.verdict.passed for e in explanations) or (by_input and bool(problems))
-    raise typer.Exit(1 if failed else 0)
+        report = (explain_inputs(session, files, problems) if by_input
+                  else explain_release(session, project, version, sha256))
+    print_warnings(report.warnings)
+    renderer: Renderer[ExplainReport] = (ExplainJson() if output is OutputFormat.JSON
+                                         else ExplainText())
+    sys.stdout.write(renderer.render(report))
+    raise typer.Exit(0 if report.passed else 1)

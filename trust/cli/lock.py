@@ -7,6 +7,7 @@ has none (OUT is still written, with it commented out), 2 for bad input, policy 
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -16,17 +17,21 @@ from signoff import (
     DEFAULT_POLICY,
     InputError,
     LockInputKind,
+    LockResult,
     load_policy,
     lock,
     open_registries,
 )
 from signoff.trust.cli.options import (
     AcceptRewriteOption,
+    FormatOption,
+    OutputFormat,
     PolicyOption,
     StateDirOption,
     print_warnings,
 )
-from signoff.trust.report.lock_text import lock_summary
+from signoff.trust.report.interface import Renderer
+from signoff.trust.report.lock import LockJson, LockText
 
 
 def lock_command(
@@ -39,6 +44,7 @@ def lock_command(
         = None,
     pylock: Annotated[Path | None, typer.Option(help="A PEP 751 pylock.toml.")] = None,
     policy: PolicyOption = DEFAULT_POLICY,
+    output_format: FormatOption = OutputFormat.TEXT,
     state_dir: StateDirOption = None,
     accept_rewrite: AcceptRewriteOption = False,
 ) -> None:
@@ -53,5 +59,7 @@ def lock_command(
         kind: LockInputKind = "requirements" if requirement else "pylock" if pylock else "detect"
         result = lock(session, chosen[0], output, kind)
     print_warnings(result.report.warnings)
-    typer.echo(lock_summary(result))
+    renderer: Renderer[LockResult] = (LockJson() if output_format is OutputFormat.JSON
+                                      else LockText())
+    sys.stdout.write(renderer.render(result))
     raise typer.Exit(0 if result.passed else 1)

@@ -26,11 +26,14 @@ from signoff.trust.cli.options import (
     StateDirOption,
     print_warnings,
 )
+from signoff.trust.report.interface import Renderer
 from signoff.trust.report.trust_keys import (
+    KeyExplanationJson,
+    KeyExplanationText,
+    KeyQuestion,
+    KeysJson,
+    KeysText,
     WebOfTrust,
-    key_explanation_text,
-    keys_json,
-    keys_text,
 )
 
 app = typer.Typer(help="The web of trust: every key's validity under the policy, and why.",
@@ -64,14 +67,15 @@ def keys_command(policy: PolicyOption = DEFAULT_POLICY,
                  state_dir: StateDirOption = None,
                  accept_rewrite: AcceptRewriteOption = False) -> None:
     """Every key in the registries with its validity, ownertrust and depth."""
-    _with_web(policy, state_dir, accept_rewrite,
-              keys_json if output is OutputFormat.JSON else keys_text)
+    renderer = KeysJson() if output is OutputFormat.JSON else KeysText()
+    _with_web(policy, state_dir, accept_rewrite, renderer.render)
 
 
 @app.command("explain")
 def explain_command(fingerprint: Annotated[str, typer.Argument(
                         help="The key's 40-hex fingerprint (spaces allowed).")],
                     policy: PolicyOption = DEFAULT_POLICY,
+                    output: FormatOption = OutputFormat.TEXT,
                     state_dir: StateDirOption = None,
                     accept_rewrite: AcceptRewriteOption = False) -> None:
     """Why a key is valid (its certification paths from a root), or what it lacks."""
@@ -80,4 +84,7 @@ def explain_command(fingerprint: Annotated[str, typer.Argument(
             fpr = normalize_fingerprint(fingerprint)
         except ValueError as e:
             raise InputError(str(e)) from e
-    _with_web(policy, state_dir, accept_rewrite, lambda web: key_explanation_text(web, fpr))
+    renderer: Renderer[KeyQuestion] = (KeyExplanationJson() if output is OutputFormat.JSON
+                                       else KeyExplanationText())
+    _with_web(policy, state_dir, accept_rewrite,
+              lambda web: renderer.render(KeyQuestion(web, fpr)))

@@ -9,8 +9,8 @@ import typer
 
 from signoff import (
     DEFAULT_POLICY,
+    VersionsReport,
     load_policy,
-    newest_passing,
     open_registries,
     parse_project_and_spec,
     version_statuses,
@@ -23,7 +23,8 @@ from signoff.trust.cli.options import (
     StateDirOption,
     print_warnings,
 )
-from signoff.trust.report.versions import versions_json, versions_text
+from signoff.trust.report.interface import Renderer
+from signoff.trust.report.versions import NewestText, VersionsJson, VersionsText
 
 
 def versions_command(
@@ -40,18 +41,15 @@ def versions_command(
     name, specifier = parse_project_and_spec(project, spec)
     with open_registries(load_policy(policy), state_dir=state_dir,
                          accept_rewrite=accept_rewrite) as session:
-        statuses = version_statuses(session, name, specifier)
-        warnings = list(session.warnings)
-    print_warnings(warnings)
-    best = newest_passing(statuses)
-    if output is OutputFormat.JSON:
-        sys.stdout.write(versions_json(name, specifier, statuses))
-    elif newest:
-        if best is not None:
-            typer.echo(best.version)
-    else:
-        sys.stdout.write(versions_text(name, specifier, statuses))
-    if best is None:
+        report = VersionsReport(name, specifier,
+                                tuple(version_statuses(session, name, specifier)),
+                                tuple(session.warnings))
+    print_warnings(report.warnings)
+    renderer: Renderer[VersionsReport] = (
+        VersionsJson() if output is OutputFormat.JSON else NewestText() if newest
+        else VersionsText())
+    sys.stdout.write(renderer.render(report))
+    if report.newest is None:
         if newest:
             sys.stderr.write(f"no attested version of {name} {specifier} passes the policy\n")
         raise typer.Exit(1)

@@ -13,6 +13,7 @@ from signoff.trust.decide.checker import CheckSession
 from signoff.trust.decide.rules import FileVerdict
 from signoff.trust.decide.versions import parse_project_and_spec
 from signoff.trust.outcomes import Code, Reason
+from signoff.trust.release import InputProblem, ReleaseFile
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,23 @@ class Explanation:
     """For each attested criterion, everything it implies under the policy."""
     suggestions: tuple[Reason, ...]
     """What would make the file pass, most direct first."""
+
+
+@dataclass(frozen=True)
+class ExplainReport:
+    """What `explain` found: an explanation per file, and the inputs it could not check."""
+
+    explanations: tuple[Explanation, ...]
+    """One per file."""
+    problems: tuple[InputProblem, ...] = ()
+    """Requirements of a deployment input that could not be checked at all."""
+    warnings: tuple[str, ...] = ()
+    """From opening the registries."""
+
+    @property
+    def passed(self) -> bool:
+        """True when every file passes and every requirement could be checked."""
+        return not self.problems and all(e.verdict.passed for e in self.explanations)
 
 
 def parse_pin(text: str) -> tuple[str, str]:
@@ -50,6 +68,22 @@ def explain(session: CheckSession, project: str, version: str, sha256: str | Non
         raise InputError(f"no attested file of {project} {version}"
                          + (f" with sha256 {sha256}" if sha256 else "") + " in any registry")
     return explain_verdicts(session, session.check(files).verdicts)
+
+
+def explain_release(session: CheckSession, project: str, version: str,
+                    sha256: str | None = None) -> ExplainReport:
+    """`explain PROJECT==VERSION`: every attested file of a release (or the one with
+    `sha256`)."""
+    return ExplainReport(tuple(explain(session, project, version, sha256)),
+                         warnings=tuple(session.warnings))
+
+
+def explain_inputs(session: CheckSession, files: Sequence[ReleaseFile],
+                   problems: Sequence[InputProblem] = ()) -> ExplainReport:
+    """`explain INPUT`: every file a deployment input names."""
+    report = session.check(files, problems)
+    return ExplainReport(tuple(explain_verdicts(session, report.verdicts)), report.problems,
+                         report.warnings)
 
 
 def explain_verdicts(session: CheckSession, verdicts: Sequence[FileVerdict]

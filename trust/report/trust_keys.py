@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from signoff.trust.outcomes import Reason
+from signoff.trust.report.interface import Renderer
 from signoff.trust.report.words import describe, record
 from signoff.trust.wot.engine import TrustResult
 from signoff.trust.wot.keys import KeySet
@@ -40,49 +41,81 @@ class WebOfTrust:
         return sorted(self.keyset.keys, key=order)
 
 
-def keys_document(web: WebOfTrust) -> dict[str, Any]:
-    """The JSON document of `trust keys --format json`."""
-    rows = []
-    for fpr in web.ordered():
-        kt = web.result.keys[fpr]
-        key = web.keyset.keys[fpr]
-        standing = web.model.standing(fpr)
-        rows.append({"fingerprint": fpr, "uids": [u.uid for u in key.uids],
-                     "validity": kt.validity.value, "ownertrust": kt.ownertrust.value,
-                     "depth": kt.depth, "paths": [list(p) for p in kt.paths],
-                     "counted": standing.counted,
-                     "why_not": describe(standing.why_not) if standing.why_not else None,
-                     "reason": record(standing.why_not)})
-    return {"keys": rows}
+@dataclass(frozen=True)
+class KeyQuestion:
+    """`trust explain FPR`: one key of the web of trust."""
+
+    web: WebOfTrust
+    """The web of trust it is asked about."""
+    fingerprint: str
+    """The key."""
 
 
-def keys_json(web: WebOfTrust) -> str:
+def key_record(web: WebOfTrust, fpr: str) -> dict[str, Any]:
+    """One key's validity, ownertrust, depth, paths and standing as JSON-ready data."""
+    kt = web.result.keys.get(fpr)
+    key = web.keyset.get(fpr)
+    standing = web.model.standing(fpr)
+    return {"fingerprint": fpr, "uids": [u.uid for u in key.uids] if key else [],
+            "validity": web.result.validity(fpr).value,
+            "ownertrust": kt.ownertrust.value if kt else None,
+            "depth": kt.depth if kt else None,
+            "paths": [list(p) for p in kt.paths] if kt else [],
+            "counted": standing.counted,
+            "why_not": describe(standing.why_not) if standing.why_not else None,
+            "reason": record(standing.why_not)}
+
+
+class KeysJson(Renderer[WebOfTrust]):
     """`trust keys --format json`."""
-    return json.dumps(keys_document(web), indent=2) + "\n"
+
+    def render(self, result: WebOfTrust) -> str:
+        """The document."""
+        doc = {"keys": [key_record(result, fpr) for fpr in result.ordered()]}
+        return json.dumps(doc, indent=2) + "\n"
 
 
-def keys_text(web: WebOfTrust) -> str:
+class KeysText(Renderer[WebOfTrust]):
     """One line per key: fingerprint, validity, ownertrust, depth, primary user ID; then a note
     for each key that `min-key-age` keeps from counting."""
-    lines = [f"{'fingerprint':<40}  {'validity':<9}  {'ownertrust':<10}  depth  user ID"]
-    for fpr in web.ordered():
-        kt = web.result.keys[fpr]
-        depth = "-" if kt.depth is None else str(kt.depth)
-        lines.append(f"{fpr}  {kt.validity.value:<9}  {kt.ownertrust.value:<10}  {depth:>5}  "
-                     f"{web.keyset.keys[fpr].primary_uid}")
-    if not web.keyset.keys:
-        lines.append("(no keys in the registries' keys/)")
-    lines += [f"note: {describe(why)}" for fpr in web.ordered() if (why := web.withdrawn(fpr))]
-    return "\n".join(lines) + "\n"
+
+    def render(self, result: WebOfTrust) -> str:
+        """The table."""
+        web = result
+        lines = [f"{'fingerprint':<40}  {'validity':<9}  {'ownertrust':<10}  depth  user ID"]
+        for fpr in web.ordered():
+            kt = web.result.keys[fpr]
+            depth = "-" if kt.depth is None else str(kt.depth)
+            lines.append(f"{fpr}  {kt.validity.value:<9}  {kt.ownertrust.value:<10}  "
+                         f"{depth:>5}  {web.keyset.keys[fpr].primary_uid}")
+        if not web.keyset.keys:
+            lines.append("(no keys in the registries' keys/)")
+        lines += [f"note: {describe(why)}" for fpr in web.ordered()
+                  if (why := web.withdrawn(fpr))]
+        return "\n".join(lines) + "\n"
 
 
-def key_explanation_text(web: WebOfTrust, fpr: str) -> str:
-    """The explanation of one key, as `trust explain` prints it."""
-    key = web.keyset.get(fpr)
-    lines = web.result.explain(fpr)
-    if key is not None:
-        lines.insert(1, "user IDs: " + "; ".join(u.uid for u in key.uids))
-    why = web.withdrawn(fpr)
-    if why:
-        lines.append(f"does not count: {describe(why)}")
-    return "\n".join(lines) + "\n"
+class KeyExplanationText(Renderer[KeyQuestion]):
+    """Why one key is valid (its certification paths), or what it lacks."""
+
+    def render(self, result: KeyQuestion) -> str:
+        """The explanation."""
+        web, fpr = result.web, result.fingerprint
+        key = web.keyset.get(fpr)
+        lines = web.result.explain(fpr)
+        if key is not None:
+            lines.insert(1, "user IDs: " + "; ".join(u.uid for u in key.uids))
+        why = web.withdrawn(fpr)
+        if why:
+            lines.append(f"does not count: {describe(why)}")
+        return "\n".join(lines) + "\n"
+
+
+class KeyExplanationJson(Renderer[KeyQuestion]):
+    """`trust explain --format json`: the key's record and the explanation's lines."""
+
+    def render(self, result: KeyQuestion) -> str:
+        """The document."""
+        doc = {**key_record(result.web, result.fingerprint),
+               "explanation": result.web.result.explain(result.fingerprint)}
+        return json.dumps(doc, indent=2) + "\n"
