@@ -26,11 +26,14 @@ from signoff.attest.errors import (
     EnvironmentProblem,
     GpgError,
     InputError,
+    LockError,
+    MaintainerRuleError,
+    PolicyError,
+    RegistryError,
+    RollbackError,
     SignoffError,
+    TransportError,
 )
-from signoff.registry.errors import RegistryError
-from signoff.registry.maintainers import MaintainerRuleError
-from signoff.registry.rollback import RollbackError
 from signoff.trust.decide.checker import CheckReport, CheckSession
 from signoff.trust.decide.explain import (
     ExplainReport,
@@ -42,7 +45,6 @@ from signoff.trust.decide.explain import (
     parse_pin,
 )
 from signoff.trust.decide.lock import (
-    LockError,
     LockResult,
     lock_pylock,
     lock_requirements,
@@ -58,7 +60,7 @@ from signoff.trust.decide.versions import (
 )
 from signoff.trust.inputs.gather import gather_inputs
 from signoff.trust.outcomes import Code, Reason
-from signoff.trust.policy.policy import DEFAULT_POLICY, Policy, PolicyError, load_policy
+from signoff.trust.policy.policy import DEFAULT_POLICY, Policy, load_policy
 from signoff.trust.release import InputProblem, ReleaseFile
 from signoff.trust.wot.engine import TrustResult
 from signoff.trust.wot.keys import KeySet
@@ -98,6 +100,7 @@ __all__ = [
     "ReleaseFile",
     "RollbackError",
     "SignoffError",
+    "TransportError",
     "TrustResult",
     "VersionStatus",
     "VersionsReport",

@@ -22,10 +22,9 @@ from types import TracebackType
 import gnupg
 
 from signoff.attest.errors import GpgError, InputError
+from signoff.attest.limits import LIMITS
 from signoff.attest.names import normalize_fingerprint
 
-MAX_SIGNATURE_BYTES = 16 * 1024
-"""A detached armored signature is well under 1 KiB; this bounds hostile input."""
 _ARMOR_HEADER = b"-----BEGIN PGP SIGNATURE-----"
 _BINARY_SIGNATURE_CLASS = "00"
 
@@ -102,9 +101,9 @@ def interpret_verify_status(stderr: str) -> SignatureCheck:
 
 def check_signature_bytes(signature: bytes, source: str) -> None:
     """Refuse a signature file that is oversized or not an armored signature."""
-    if len(signature) > MAX_SIGNATURE_BYTES:
+    if len(signature) > LIMITS.signature_bytes:
         raise InputError(f"signature is {len(signature)} bytes, over the "
-                         f"{MAX_SIGNATURE_BYTES}-byte cap", file=source)
+                         f"{LIMITS.signature_bytes}-byte cap", file=source)
     if not signature.lstrip().startswith(_ARMOR_HEADER):
         raise InputError("not an armored OpenPGP signature (expected "
                          f"{_ARMOR_HEADER.decode()})", file=source)

@@ -19,9 +19,7 @@ from pathlib import Path
 
 from signoff.attest.errors import GpgError
 from signoff.attest.gpg import gpg_binary, kill_agent, new_home
-
-_GPG_TIMEOUT = 600
-"""Seconds one gpg run may take; a keyring of thousands of keys takes tens of seconds."""
+from signoff.attest.limits import LIMITS
 
 
 @dataclass
@@ -161,7 +159,7 @@ def _run(gpg: str, home: Path, args: Sequence[str], stdin: bytes | None = None) 
         proc = subprocess.run([gpg, "--homedir", str(home), "--batch", "--no-tty",
                                "--no-auto-key-retrieve", "--no-auto-key-locate", *args],
                               input=stdin, capture_output=True, check=False,
-                              timeout=_GPG_TIMEOUT)
+                              timeout=LIMITS.gpg_timeout_seconds)
     except (OSError, subprocess.TimeoutExpired) as e:
         raise GpgError(f"cannot run gpg {args[0]}: {e}") from e
     if proc.returncode not in (0, 2) or (proc.returncode == 2 and not proc.stdout):

@@ -17,18 +17,16 @@ from packaging.utils import (
 )
 
 from signoff.attest.errors import AttestationError
+from signoff.attest.limits import LIMITS
 from signoff.attest.names import (
     normalize_fingerprint,
     normalize_project,
     normalize_sha256,
     normalize_version,
 )
-from signoff.attest.strict_yaml import Document, load_mapping
+from signoff.attest.strict_yaml import Document, KeyPath, load_mapping
 
 SCHEMA = "attestation/v1"
-MAX_ATTESTATION_BYTES = 64 * 1024
-"""An attestation is a short statement; anything larger is refused unread."""
-MAX_COMMENT_CHARS = 16 * 1024
 _CRITERION_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _KNOWN_FIELDS = ("signoff", "subject", "verdict", "criteria", "signer", "date", "expires",
                  "comment")
@@ -105,7 +103,7 @@ def release_name_and_version(filename: str) -> tuple[str, str]:
 
 def load_attestation(data: bytes, source: str) -> Attestation:
     """Parse signed bytes strictly; AttestationError names `source` and the line."""
-    doc = load_mapping(data, source, max_bytes=MAX_ATTESTATION_BYTES, error=AttestationError)
+    doc = load_mapping(data, source, max_bytes=LIMITS.attestation_bytes, error=AttestationError)
     return _Reader(doc).attestation(data)
 
 
@@ -115,7 +113,7 @@ class _Reader:
     def __init__(self, doc: Document) -> None:
         self.doc = doc
 
-    def fail(self, message: str, key: str | None = None) -> AttestationError:
+    def fail(self, message: str, key: str | KeyPath | None = None) -> AttestationError:
         return AttestationError(message, file=self.doc.source,
                                 line=self.doc.line_of(key) if key else None)
 
@@ -142,12 +140,13 @@ class _Reader:
             raise self.fail(f"verdict must be 'approved' or 'rejected', not {verdict_text!r}",
                             "verdict") from None
         criteria = self.field("criteria", list)
-        for item in criteria:
+        for i, item in enumerate(criteria):
             if not isinstance(item, str) or not is_valid_criterion(item):
                 raise self.fail(f"criterion {item!r} is not a lower-case name like "
-                                "'safe-to-deploy'", "criteria")
-        if len(set(criteria)) != len(criteria):
-            raise self.fail("criteria lists a name twice", "criteria")
+                                "'safe-to-deploy'", ("criteria", i))
+        for i, item in enumerate(criteria):
+            if item in criteria[:i]:
+                raise self.fail("criteria lists a name twice", ("criteria", i))
         signer_text = self.field("signer", str)
         try:
             signer = normalize_fingerprint(signer_text)
@@ -156,8 +155,8 @@ class _Reader:
         if signer != signer_text:
             raise self.fail("signer must be written as 40 upper-case hex digits", "signer")
         comment = self.field("comment", str, required=False)
-        if comment is not None and len(comment) > MAX_COMMENT_CHARS:
-            raise self.fail(f"comment is over {MAX_COMMENT_CHARS} characters", "comment")
+        if comment is not None and len(comment) > LIMITS.comment_chars:
+            raise self.fail(f"comment is over {LIMITS.comment_chars} characters", "comment")
         return Attestation(
             subject=self.subject(),
             verdict=verdict,
@@ -172,35 +171,43 @@ class _Reader:
 
     def subject(self) -> Subject:
         subject = self.field("subject", dict)
-        line_key = "subject"
         extra = set(subject) - set(_SUBJECT_FIELDS)
         if extra:
-            raise self.fail(f"subject has unknown fields: {', '.join(sorted(extra))}", line_key)
+            raise self.fail(f"subject has unknown fields: {', '.join(sorted(extra))}",
+                            ("subject", sorted(extra)[0]))
         for key in _SUBJECT_FIELDS:
             if key not in subject:
-                raise self.fail(f"subject is missing {key!r}", line_key)
+                raise self.fail(f"subject is missing {key!r}", "subject")
         project, version, filename = subject["project"], subject["version"], subject["filename"]
         sha256, size = subject["sha256"], subject["size"]
         for name, value in (("project", project), ("version", version),
                             ("filename", filename), ("sha256", sha256)):
             if not isinstance(value, str):
                 raise self.fail(f"subject.{name} must be a string, not "
-                                f"{type(value).__name__} (quote it)", line_key)
+                                f"{type(value).__name__} (quote it)", ("subject", name))
         if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-            raise self.fail("subject.size must be a non-negative integer", line_key)
+            raise self.fail("subject.size must be a non-negative integer", ("subject", "size"))
+        at: str = "project"
         try:
             norm_project = normalize_project(project)
+            at = "version"
             norm_version = normalize_version(version)
+            at = "sha256"
             norm_sha = normalize_sha256(sha256)
+            at = "filename"
             file_project, file_version = release_name_and_version(filename)
         except ValueError as e:
-            raise self.fail(f"subject: {e}", line_key) from e
-        if project != norm_project or version != norm_version or sha256 != norm_sha:
-            raise self.fail("subject project, version and sha256 must be written normalised: "
-                            f"{norm_project} {norm_version} {norm_sha}", line_key)
+            raise self.fail(f"subject: {e}", ("subject", at)) from e
+        for name, given, norm in (("project", project, norm_project),
+                                  ("version", version, norm_version),
+                                  ("sha256", sha256, norm_sha)):
+            if given != norm:
+                raise self.fail("subject project, version and sha256 must be written "
+                                f"normalised: {norm_project} {norm_version} {norm_sha}",
+                                ("subject", name))
         if (file_project, normalize_version(file_version)) != (norm_project, norm_version):
             raise self.fail(f"subject.filename {filename!r} is not a file of "
-                            f"{norm_project} {norm_version}", line_key)
+                            f"{norm_project} {norm_version}", ("subject", "filename"))
         return Subject(norm_project, norm_version, filename, norm_sha, size)
 
     def timestamp(self, key: str, *, required: bool) -> datetime | None:

@@ -2,8 +2,8 @@
 
 Anchors and aliases are refused (a billion-laughs document is a few lines of them), as are
 explicit tags, duplicate keys and documents past a size cap. What remains is the JSON data
-model plus timestamps, each value paired with the line it came from so that a schema error can
-name it.
+model plus timestamps, and the line of every key path (nested keys and list items alike), so
+that a schema error names the exact line of the wrong value.
 """
 
 from __future__ import annotations
@@ -53,21 +53,46 @@ class _Refused(Exception):
         self.line = line
 
 
-class Document:
-    """A parsed YAML mapping with the line of every top-level key, for error messages."""
+KeyPath = tuple[str | int, ...]
+"""Where a value sits in a document: mapping keys and list indexes, from the top."""
 
-    def __init__(self, data: dict[str, Any], lines: dict[str, int], source: str) -> None:
+
+def _record_lines(node: Any, path: KeyPath, lines: dict[KeyPath, int]) -> None:
+    """The line of every key path below `node`: a mapping entry's key line, a list item's line."""
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                child = (*path, key_node.value)
+                lines[child] = key_node.start_mark.line + 1
+                _record_lines(value_node, child, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            child = (*path, index)
+            lines[child] = item.start_mark.line + 1
+            _record_lines(item, child, lines)
+
+
+class Document:
+    """A parsed YAML mapping with the line of every key path, for error messages."""
+
+    def __init__(self, data: dict[str, Any], lines: dict[KeyPath, int], source: str) -> None:
         self.data = data
         self.lines = lines
         self.source = source
 
-    def line_of(self, key: str) -> int | None:
-        """Line of a top-level key, when present."""
-        return self.lines.get(key)
+    def line_of(self, key: str | KeyPath) -> int | None:
+        """Line of a top-level key or a key path; the nearest enclosing one when it is absent."""
+        path: KeyPath = (key,) if isinstance(key, str) else key
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return None
 
-    def error(self, message: str, key: str | None = None) -> InputError:
+    def error(self, message: str, key: str | KeyPath | None = None) -> InputError:
         """An InputError naming this document and the key's line."""
-        return InputError(message, file=self.source, line=self.line_of(key) if key else None)
+        return InputError(message, file=self.source,
+                          line=self.line_of(key) if key is not None else None)
 
 
 def load_mapping(data: bytes, source: str, *, max_bytes: int,
@@ -90,8 +115,8 @@ def load_mapping(data: bytes, source: str, *, max_bytes: int,
         if not isinstance(root, yaml.MappingNode):
             raise error("expected a mapping at the top level", file=source,
                         line=root.start_mark.line + 1)
-        lines = {k.value: k.start_mark.line + 1 for k, _ in root.value
-                 if isinstance(k, yaml.ScalarNode)}
+        lines: dict[KeyPath, int] = {}
+        _record_lines(root, (), lines)
         value = loader.construct_document(root)
     except _Refused as e:
         raise error(str(e), file=source, line=e.line) from e

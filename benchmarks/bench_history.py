@@ -29,9 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from signoff.attest.gpg import UserGnuPG, generate_key, kill_agent, new_home
 from signoff.attest.model import Attestation, Subject, Verdict, dump_attestation
+from signoff.registry.gittree import tree_with
 from signoff.registry.history import HistoryIndex
 from signoff.registry.layout import key_path, parse_attestation_path, statement_path
-from signoff.registry.treeedit import tree_with
 from signoff.registry.validate import validate
 
 ROOT = Path(__file__).resolve().parent.parent

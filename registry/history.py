@@ -37,6 +37,7 @@ from pathlib import Path
 
 import pygit2
 
+from signoff.registry.gittree import subtree, tree_changes
 from signoff.registry.layout import ATTESTATIONS_DIR, KEYS_DIR
 
 INDEX_SCHEMA = "history/v1"
@@ -320,67 +321,6 @@ def _first_parent_chain(head: pygit2.Commit, stop: str | None
     return chain, False
 
 
-@dataclass(frozen=True)
-class TreeChange:
-    """One non-tree entry that differs between two trees; subtrees are descended into."""
-
-    path: str
-    """Full path of the entry."""
-    old: pygit2.Object | None
-    """The entry before (with its id and filemode), or None when it was added."""
-    new: pygit2.Object | None
-    """The entry after, or None when it was removed."""
-
-
-def tree_changes(old: pygit2.Tree | None, new: pygit2.Tree | None, prefix: str = "",
-                 removals: bool = True) -> Iterator[TreeChange]:
-    """Every added, removed or changed entry between two trees, descending only where ids differ.
-
-    An entry whose id and mode are the same on both sides is skipped whole, however large the
-    subtree behind it: that pruning is what keeps walking a long history cheap. A mode change
-    with the same id (a file made executable) is a change. Without `removals`, entries only in
-    `old` are not reported, which spares iterating `old` at all.
-    """
-    for entry in new if new is not None else ():
-        name = str(entry.name)
-        previous = _child(old, name)
-        # Same id: skip. Modes (an enum pygit2 builds per access) matter only for blobs.
-        if previous is not None and previous.id == entry.id and (
-                isinstance(entry, pygit2.Tree) or previous.filemode == entry.filemode):
-            continue
-        path = prefix + name
-        was_tree, is_tree = isinstance(previous, pygit2.Tree), isinstance(entry, pygit2.Tree)
-        if was_tree or is_tree:
-            yield from tree_changes(previous if was_tree else None,  # type: ignore[arg-type]
-                                    entry if is_tree else None,  # type: ignore[arg-type]
-                                    path + "/", removals)
-            if previous is not None and not was_tree and removals:
-                yield TreeChange(path, previous, None)
-            if not is_tree:
-                yield TreeChange(path, None, entry)
-        else:
-            yield TreeChange(path, previous, entry)
-    if not removals or old is None:
-        return
-    for previous in old:
-        name = str(previous.name)
-        if new is not None and name in new:
-            continue
-        if isinstance(previous, pygit2.Tree):
-            yield from tree_changes(previous, None, prefix + name + "/")
-        else:
-            yield TreeChange(prefix + name, previous, None)
-
-
-def _child(tree: pygit2.Tree | None, name: str) -> pygit2.Object | None:
-    if tree is None:
-        return None
-    try:
-        return tree[name]
-    except KeyError:
-        return None
-
-
 def _changed_blobs(tree: pygit2.Tree, parent: pygit2.Tree | None) -> Iterator[str]:
     """Indexed blob paths in `tree` that are absent from, or differ in, `parent`."""
     for name in INDEXED_DIRS:
@@ -393,14 +333,6 @@ def _changed_blobs(tree: pygit2.Tree, parent: pygit2.Tree | None) -> Iterator[st
         for change in tree_changes(old, sub, name + "/", removals=False):
             if isinstance(change.new, pygit2.Blob):
                 yield change.path
-
-
-def subtree(tree: pygit2.Tree | None, name: str) -> pygit2.Tree | None:
-    """The subtree `name` of `tree`, or None when absent or not a tree."""
-    if tree is None or name not in tree:
-        return None
-    entry = tree[name]
-    return entry if isinstance(entry, pygit2.Tree) else None
 
 
 def _chunks(items: list[str]) -> Iterator[list[str]]:

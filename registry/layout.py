@@ -21,8 +21,6 @@ KEYS_DIR = "keys"
 ATTESTATIONS_DIR = "attestations"
 STATEMENT_SUFFIX = ".yaml"
 SIGNATURE_SUFFIX = ".yaml.asc"
-MAX_KEY_FILE_BYTES = 1024 * 1024
-"""A public key with many certifications is tens of KiB; a megabyte is plenty."""
 _KEY_FILE_RE = re.compile(r"^([0-9A-F]{40})\.asc$")
 
 

@@ -25,22 +25,12 @@ from pathlib import Path
 
 import pygit2
 
-from signoff.attest.errors import SignoffError
+from signoff.attest.errors import MaintainerRuleError, SignoffError
 from signoff.attest.gpg import SignatureCheck, temporary_keyring
-from signoff.registry.errors import RegistryError
 from signoff.registry.layout import key_path
 
 Verify = Callable[[bytes, bytes], SignatureCheck]
 """Checks a detached signature (second argument) over data (first argument)."""
-
-
-class MaintainerRuleError(RegistryError):
-    """A main-line commit is not signed by a maintainer, or the rule cannot be checked."""
-
-    def __init__(self, message: str, registry: str, commit: str | None = None,
-                 hint: str | None = None) -> None:
-        self.commit = commit
-        super().__init__(message, file=registry, hint=hint)
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,13 @@ from pathlib import Path
 
 import pygit2
 
+from signoff.attest.errors import InputError, RegistryError
 from signoff.attest.files import write_atomic
-from signoff.attest.gpg import MAX_SIGNATURE_BYTES
-from signoff.attest.model import MAX_ATTESTATION_BYTES
+from signoff.attest.limits import LIMITS
 from signoff.attest.strict_yaml import load_mapping
-from signoff.registry.errors import RegistryError
+from signoff.registry.gittree import tree_with
 from signoff.registry.layout import (
     KEYS_DIR,
-    MAX_KEY_FILE_BYTES,
     REGISTRY_FILE,
     SIGNATURE_SUFFIX,
     STATEMENT_SUFFIX,
@@ -27,7 +26,6 @@ from signoff.registry.layout import (
     project_dir,
     version_dir,
 )
-from signoff.registry.treeedit import tree_with
 
 REGISTRY_SCHEMA = "registry/v1"
 LAYOUT_VERSION = 1
@@ -88,9 +86,9 @@ class Registry:
              ) -> Registry:
         """Create a new registry with one commit holding registry.yaml and `extra_files`."""
         if path.exists() and any(path.iterdir()):
-            raise RegistryError("directory exists and is not empty", file=path)
+            raise InputError("directory exists and is not empty", file=path)
         if not name or "\n" in name or len(name) > 200:
-            raise RegistryError(f"registry name {name!r} must be one short line")
+            raise InputError(f"registry name {name!r} must be one short line")
         repo = pygit2.init_repository(str(path), initial_head="main")
         registry = cls(repo, path)
         header = (f"signoff: {REGISTRY_SCHEMA}\nname: {_yaml_quote(name)}\n"
@@ -158,9 +156,9 @@ class Registry:
             fpr = parse_key_path(f"{KEYS_DIR}/{entry.name}")
             if fpr is None or not isinstance(entry, pygit2.Blob):
                 continue  # validate refuses stray names; check only reads layout paths
-            if entry.size > MAX_KEY_FILE_BYTES:
+            if entry.size > LIMITS.key_file_bytes:
                 raise RegistryError(f"key file is {entry.size} bytes, over the "
-                                    f"{MAX_KEY_FILE_BYTES}-byte cap",
+                                    f"{LIMITS.key_file_bytes}-byte cap",
                                     file=f"{self.path}/{key_path(fpr)}")
             keys[fpr] = entry.data
         return keys
@@ -253,7 +251,7 @@ class Registry:
 
 def _check_header(header: bytes, source: str) -> None:
     """Refuse a registry whose layout this version of signoff does not know."""
-    doc = load_mapping(header, source, max_bytes=64 * 1024, error=RegistryError)
+    doc = load_mapping(header, source, max_bytes=LIMITS.registry_header_bytes, error=RegistryError)
     if doc.data.get("signoff") != REGISTRY_SCHEMA:
         raise RegistryError(f"expected `signoff: {REGISTRY_SCHEMA}`", file=source,
                             line=doc.line_of("signoff"))
@@ -270,8 +268,8 @@ def _statements_in(tree: pygit2.Tree, directory: str) -> list[StoredAttestation]
         if not name.endswith(STATEMENT_SUFFIX) or name.endswith(SIGNATURE_SUFFIX):
             continue
         sig = blobs.get(name + ".asc")
-        if blob.size > MAX_ATTESTATION_BYTES or (sig is not None
-                                                 and sig.size > MAX_SIGNATURE_BYTES):
+        if blob.size > LIMITS.attestation_bytes or (sig is not None
+                                                 and sig.size > LIMITS.signature_bytes):
             # Hostile sizes are judged from the object header, never loaded into memory.
             found.append(StoredAttestation(
                 path=f"{directory}/{name}", statement=b"", signature=None,

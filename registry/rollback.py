@@ -23,25 +23,10 @@ from pathlib import Path
 
 import pygit2
 
+from signoff.attest.errors import RegistryError, RollbackError
 from signoff.attest.files import write_atomic
-from signoff.registry.errors import RegistryError
 
 STATE_SCHEMA = "head-record/v1"
-
-
-class RollbackError(RegistryError):
-    """A registry's head does not descend from the last head this client verified."""
-
-    def __init__(self, registry: str, recorded: str, head: str, record_file: Path) -> None:
-        self.registry = registry
-        self.recorded = recorded
-        self.head = head
-        super().__init__(
-            f"head {head} does not descend from {recorded}, the last head verified here; "
-            "the registry's history was rolled back or rewritten",
-            file=registry,
-            hint=(f"if the registry's maintainers announced a rewrite, rerun with "
-                  f"--accept-rewrite (the record is {record_file})"))
 
 
 @dataclass(frozen=True)

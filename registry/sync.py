@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pygit2
 
-from signoff.registry.errors import RegistryError
-from signoff.registry.history import INDEXED_DIRS, subtree, tree_changes
+from signoff.attest.errors import RegistryError, SyncConflict, TransportError
+from signoff.registry.gittree import subtree, tree_changes
+from signoff.registry.history import INDEXED_DIRS
 from signoff.registry.repo import committer
 from signoff.registry.rollback import HeadCheck, check_head, record_head, registry_key
 
@@ -55,22 +56,6 @@ class SyncResult:
     """The rollback check of the upstream head (with `rewrite_accepted`)."""
 
 
-class SyncConflict(RegistryError):
-    """Fork and upstream both changed the same signed paths; the fork was left untouched."""
-
-    def __init__(self, registry: str, paths: list[str]) -> None:
-        self.paths = paths
-        listed = "\n".join(f"  {p}" for p in paths[:50])
-        more = f"\n  ... and {len(paths) - 50} more" if len(paths) > 50 else ""
-        super().__init__(
-            f"the fork and upstream both changed {len(paths)} signed path(s); nothing was "
-            f"changed:\n{listed}{more}",
-            file=registry,
-            hint=("each path belongs to one signer, so that signer changed it on both sides. "
-                  "Keep one version: revert the fork's change (git revert) or ask the signer to "
-                  "re-attest upstream, then sync again."))
-
-
 def upstream_url(location: str) -> str:
     """A URL libgit2 can fetch: URLs as given, local paths made absolute."""
     if "://" in location or location.startswith("git@"):
@@ -101,8 +86,8 @@ def fetch_upstream(repo: pygit2.Repository, remote: pygit2.Remote, branch: str) 
         # Forced, so that a rewritten upstream is seen as it is and judged by the rollback check.
         remote.fetch([f"+refs/heads/{branch}:{local_ref}"])
     except pygit2.GitError as e:
-        raise RegistryError(f"cannot fetch {branch} from {remote.url}: {e}",
-                            file=repo.path) from e
+        raise TransportError(f"cannot fetch {branch} from {remote.url}: {e}",
+                             file=repo.path) from e
     try:
         return repo.references[local_ref].peel(pygit2.Commit)
     except (KeyError, pygit2.GitError) as e:

@@ -32,28 +32,26 @@ from pathlib import Path
 import pygit2
 
 from signoff.attest.annotations import github_annotation
-from signoff.attest.errors import AttestationError, InputError, SignoffError
+from signoff.attest.errors import AttestationError, InputError, RegistryError, SignoffError
 from signoff.attest.gpg import (
-    MAX_SIGNATURE_BYTES,
     Keyring,
     SignatureCheck,
     gpg_binary,
     kill_agent,
     new_home,
 )
-from signoff.attest.model import MAX_ATTESTATION_BYTES, Attestation, load_attestation
+from signoff.attest.limits import LIMITS
+from signoff.attest.model import Attestation, load_attestation
 from signoff.attest.names import (
     normalize_fingerprint,
     normalize_project,
     normalize_sha256,
     normalize_version,
 )
-from signoff.registry.errors import RegistryError
-from signoff.registry.history import TreeChange, tree_changes
+from signoff.registry.gittree import TreeChange, lookup, tree_changes
 from signoff.registry.layout import (
     ATTESTATIONS_DIR,
     KEYS_DIR,
-    MAX_KEY_FILE_BYTES,
     REGISTRY_FILE,
     STATEMENT_SUFFIX,
     AttestationPath,
@@ -67,7 +65,6 @@ from signoff.registry.templates import TEMPLATE_PATHS
 
 REGISTRY_FILES = frozenset({REGISTRY_FILE, *TEMPLATE_PATHS})
 """The registry's own files: changed by maintainers, never by a vetter's pull request."""
-MAX_REGISTRY_FILE_BYTES = 1024 * 1024
 _REGULAR = pygit2.enums.FileMode.BLOB
 _EXECUTABLE = pygit2.enums.FileMode.BLOB_EXECUTABLE
 _LINK = pygit2.enums.FileMode.LINK
@@ -190,7 +187,7 @@ class _Validation:
                 continue
             parsed = parse_attestation_path(path)
             if parsed is not None:
-                cap = MAX_SIGNATURE_BYTES if parsed.is_signature else MAX_ATTESTATION_BYTES
+                cap = LIMITS.signature_bytes if parsed.is_signature else LIMITS.attestation_bytes
                 if self._within(path, new, cap):
                     self.statements.setdefault(parsed.statement, parsed)
                 else:
@@ -198,7 +195,7 @@ class _Validation:
                 continue
             fpr = parse_key_path(path)
             if fpr is not None:
-                if self._within(path, new, MAX_KEY_FILE_BYTES):
+                if self._within(path, new, LIMITS.key_file_bytes):
                     self.keys[fpr] = new
                 else:
                     self.bad_keys.add(fpr)
@@ -245,7 +242,7 @@ class _Validation:
             self.fail(path, "changes one of the registry's own files; a vetter's pull request "
                             "changes only attestations/ and keys/ (maintainers: "
                             "--allow-registry-files)")
-        self._within(path, entry, MAX_REGISTRY_FILE_BYTES)
+        self._within(path, entry, LIMITS.registry_file_bytes)
 
     # -- key files ---------------------------------------------------------------------------
 
@@ -257,7 +254,7 @@ class _Validation:
             for fpr, entry in sorted(self.keys.items()):
                 path = key_path(fpr)
                 new = _blob_data(entry)
-                old_entry = _lookup(self.start, path)
+                old_entry = lookup(self.start, path)
                 old = old_entry.data if isinstance(old_entry, pygit2.Blob) else None
                 problem = _key_problem(home, fpr, new, old)
                 if problem is not None:
@@ -293,11 +290,11 @@ class _Validation:
         signature = parsed.signature
         if statement in self.bad_paths or signature in self.bad_paths:
             return None
-        entry = _lookup(self.head, statement)
+        entry = lookup(self.head, statement)
         if not isinstance(entry, pygit2.Blob):
             self.fail(signature, f"is a signature without its statement {statement}")
             return None
-        sig_entry = _lookup(self.head, signature)
+        sig_entry = lookup(self.head, signature)
         if not isinstance(sig_entry, pygit2.Blob):
             self.fail(statement, f"has no signature: add {parsed.fpr}.yaml.asc, the detached "
                                  "armored signature (signoff attest writes both)")
@@ -328,7 +325,7 @@ class _Validation:
         return True
 
     def _replacement(self, statement: str, att: Attestation, data: bytes) -> None:
-        old_entry = _lookup(self.start, statement)
+        old_entry = lookup(self.start, statement)
         if not isinstance(old_entry, pygit2.Blob) or old_entry.data == data:
             return
         try:
@@ -353,14 +350,14 @@ class _Validation:
         key = (project, version)
         if key not in self._subjects:
             found: dict[str, set[str]] = {}
-            tree = _lookup(self.head, version_dir(project, version))
+            tree = lookup(self.head, version_dir(project, version))
             for sha_dir in tree if isinstance(tree, pygit2.Tree) else []:
                 if not isinstance(sha_dir, pygit2.Tree):
                     continue
                 for entry in sha_dir:
                     name = str(entry.name)
                     if (not isinstance(entry, pygit2.Blob) or not name.endswith(STATEMENT_SUFFIX)
-                            or entry.size > MAX_ATTESTATION_BYTES):
+                            or entry.size > LIMITS.attestation_bytes):
                         continue
                     try:
                         att = load_attestation(entry.data, name)
@@ -374,7 +371,7 @@ class _Validation:
         usable = set()
         for fpr in sorted(fprs):
             path = key_path(fpr)
-            entry = _lookup(self.head, path)
+            entry = lookup(self.head, path)
             if fpr in self.bad_keys:
                 continue  # already reported
             if not isinstance(entry, pygit2.Blob):
@@ -396,13 +393,6 @@ class _Validation:
         elif check.primary_fpr != parsed.fpr:
             self.fail(parsed.signature, f"is signed by {check.primary_fpr}, not by "
                                         f"{parsed.fpr} as its file name says")
-
-
-def _lookup(tree: pygit2.Tree, path: str) -> pygit2.Object | None:
-    try:
-        return tree[path]
-    except KeyError:
-        return None
 
 
 def _blob_data(entry: pygit2.Object) -> bytes:

@@ -3,25 +3,22 @@ reads as one scenario ("alice and bob approve, carol rejects, check fails")."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
 import pygit2
-import pytest
 
-from signoff.attest.gpg import UserGnuPG, certify_key, generate_key, kill_agent, new_home
+from signoff.attest.gpg import UserGnuPG, certify_key, generate_key, new_home
 from signoff.attest.model import Verdict
+from signoff.registry.gittree import tree_with
 from signoff.registry.repo import Registry
 from signoff.registry.sign import Vouched, subject_for_file, vouch
-from signoff.registry.treeedit import tree_with
 from signoff.trust.decide.checker import CheckReport, CheckSession
 from signoff.trust.demo.sample_dists import build_sdist, build_wheel
 from signoff.trust.inputs.gather import gather_inputs
 from signoff.trust.policy.policy import load_policy
+from tests.harness.gnupg import remove_home
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -111,27 +108,5 @@ class RegistryBuilder:
             return session.check(files, problems)
 
     def close(self) -> None:
-        """Stop the gpg agent."""
-        kill_agent(self.home)
-
-
-def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None
-            ) -> subprocess.CompletedProcess[str]:
-    """Run the real `signoff` command line in a subprocess."""
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "signoff", *args], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, check=False)
-
-
-def run_main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """`signoff ARGV` in this process: its exit code, stdout and stderr."""
-    from signoff.trust.cli.main import main
-
-    capsys.readouterr()
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
+        """Stop the gpg agent and remove the GnuPG home with its secret keys."""
+        remove_home(self.home)

@@ -1,4 +1,10 @@
-"""Shared fixtures: a RegistryBuilder per test."""
+"""Shared fixtures: a RegistryBuilder per test, and one private folder for the whole run.
+
+Everything the run writes (pytest's tmp_path folders, GnuPG homes, keyrings, caches of the
+tools the tests run) lands in one folder under /tmp that TMPDIR names. At the end of the session
+every gpg-agent still running there is stopped and the folder is removed, so that /tmp holds
+nothing of the run afterwards, not even the secret keys of a test that crashed.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,38 @@ from pathlib import Path
 import pytest
 
 from tests.builder import RegistryBuilder
+from tests.harness.gnupg import start_run_folder, sweep_run_folder
+
+_RUN: dict[str, Path] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Put the run in its own folder, pytest's temporary folders included."""
+    if hasattr(config, "workerinput"):  # an xdist worker: its controller owns the folder
+        return
+    run = start_run_folder()
+    _RUN["folder"] = run
+    if config.option.basetemp is None:
+        config.option.basetemp = str(run / "pytest")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop every agent left in the run's folder and remove it."""
+    run = _RUN.pop("folder", None)
+    if run is not None:
+        sweep_run_folder(run)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Name the GnuPG homes whose agent a test left running (the sweep stopped them)."""
+    run = _RUN.get("folder")
+    if run is None:
+        return
+    live = sorted({s.parent for s in run.rglob("S.gpg-agent")
+                   if not s.parent.is_relative_to(run / "pytest")})
+    if live:
+        terminalreporter.write_line(f"{len(live)} GnuPG home(s) still had an agent at the end "
+                                    "of the run; the sweep stops them", yellow=True)
 
 
 @pytest.fixture(autouse=True)

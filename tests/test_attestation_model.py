@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from signoff.attest.errors import AttestationError
+from signoff.attest.limits import LIMITS
 from signoff.attest.model import (
-    MAX_ATTESTATION_BYTES,
     Attestation,
     Subject,
     Verdict,
@@ -71,14 +71,14 @@ def test_explicit_tags_are_refused() -> None:
 
 
 def test_oversized_statement_is_refused_unread() -> None:
-    e = error_of(b"#" * (MAX_ATTESTATION_BYTES + 1))
+    e = error_of(b"#" * (LIMITS.attestation_bytes + 1))
     assert "cap" in e.message and e.file == "x.yaml"
 
 
 def test_wrong_types_name_the_field_and_line() -> None:
     data = dump_attestation(make()).replace(b"size: 62574", b"size: '62574'")
     e = error_of(data)
-    assert "subject.size" in e.message and e.line == 2
+    assert "subject.size" in e.message and e.line == 7  # the line of `size:`, not `subject:`
 
 
 def test_float_looking_version_must_be_a_string() -> None:

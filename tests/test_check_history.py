@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +16,9 @@ from signoff.trust.inputs.gather import gather_inputs
 from signoff.trust.outcomes import Code
 from signoff.trust.policy.policy import load_policy
 from signoff.trust.report.words import describe
-from tests.builder import RegistryBuilder, run_cli
+from tests.builder import RegistryBuilder
+from tests.harness.cli import run_cli
+from tests.harness.git import git
 
 DAY = 86400
 
@@ -59,7 +60,7 @@ def test_a_rolled_back_registry_is_refused_unless_accepted(builder: RegistryBuil
     first = run_cli("check", str(f), "--policy", str(policy), "--state-dir", str(state))
     assert first.returncode == 0, first.stderr
     reg = builder.registry.path
-    subprocess.run(["git", "-C", str(reg), "reset", "-q", "--hard", "HEAD~1"], check=True)
+    git(reg, "reset", "-q", "--hard", "HEAD~1")
     refused = run_cli("check", str(f), "--policy", str(policy), "--state-dir", str(state))
     assert refused.returncode == 2
     assert "rolled back or rewritten" in refused.stderr and str(reg) in refused.stderr

@@ -8,7 +8,8 @@ from pathlib import Path
 from signoff.registry.layout import statement_path
 from signoff.trust.outcomes import Code, Reason
 from signoff.trust.report.words import describe
-from tests.builder import RegistryBuilder, run_cli
+from tests.builder import RegistryBuilder
+from tests.harness.cli import run_cli, run_installed
 
 
 def only(report_files: list[dict[str, object]]) -> dict[str, object]:
@@ -238,13 +239,13 @@ def test_gpg_missing_from_path_exits_2(builder: RegistryBuilder, tmp_path: Path)
     # A PATH holding git and python but no gpg.
     bare = tmp_path / "bin"
     bare.mkdir()
-    result = run_cli("check", str(f), "--policy", str(policy), env={"PATH": str(bare)})
+    result = run_installed("check", str(f), "--policy", str(policy), env={"PATH": str(bare)})
     assert result.returncode == 2
     assert "gpg was not found on PATH" in result.stderr
 
 
 def test_demo_runs_and_exits_as_documented(tmp_path: Path) -> None:
-    result = run_cli("demo", "--dir", str(tmp_path / "demo"))
+    result = run_installed("demo", "--dir", str(tmp_path / "demo"))  # as `make demo` runs it
     assert result.returncode == 0, result.stderr
     assert "passed" in result.stdout and "failed" in result.stdout
     assert (tmp_path / "demo" / "registry" / "registry.yaml").is_file()

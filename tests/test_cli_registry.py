@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
-from tests.builder import RegistryBuilder, run_cli
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, text=True,
-                          check=True).stdout
+from tests.builder import RegistryBuilder
+from tests.harness.cli import run_cli
+from tests.harness.git import git
 
 
 def test_pull_request_validates_then_a_tampered_one_is_annotated(

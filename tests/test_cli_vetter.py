@@ -1,57 +1,55 @@
-"""The vetter's workflow through the real command line: init, attest, add-key."""
+"""The vetter's workflow through the real command line: init, attest, add-key.
+
+The first test runs the installed `signoff` command in subprocesses, as a vetter would.
+"""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
-from signoff.attest.gpg import generate_key, kill_agent, new_home
+from signoff.attest.gpg import generate_key
 from signoff.trust.demo.sample_dists import build_sdist, build_wheel
-from tests.builder import run_cli
+from tests.harness.cli import run_cli, run_installed
+from tests.harness.git import git
+from tests.harness.gnupg import gnupg_home
 
 
-def test_init_attest_and_check_through_the_cli(tmp_path: Path) -> None:
-    home = new_home()
-    try:
+def test_init_attest_and_check_through_the_installed_command(tmp_path: Path) -> None:
+    with gnupg_home() as home:
         fpr = generate_key(home, "Vera Vetter <vera@example.org>")
         env = {"GNUPGHOME": str(home)}
         reg = tmp_path / "reg"
-        assert run_cli("registry", "init", str(reg), "--name", "test").returncode == 0
+        assert run_installed("registry", "init", str(reg), "--name", "test").returncode == 0
         wheel = build_wheel(tmp_path, "tinyhttp", "1.0").path
-        done = run_cli("attest", str(wheel), "--criteria", "safe-to-deploy", "--comment",
-                       "read it", cwd=reg, env=env)
+        done = run_installed("attest", str(wheel), "--criteria", "safe-to-deploy", "--comment",
+                             "read it", cwd=reg, env=env)
         assert done.returncode == 0, done.stderr
         assert "with your public key" in done.stdout
-        log = subprocess.run(["git", "-C", str(reg), "log", "-1", "--format=%B"],
-                             capture_output=True, text=True, check=True).stdout
+        log = git(reg, "log", "-1", "--format=%B")
         assert log.startswith("Approved tinyhttp 1.0: tinyhttp-1.0-py3-none-any.whl")
         assert (reg / "keys" / f"{fpr}.asc").is_file()
-        status = subprocess.run(["git", "-C", str(reg), "status", "--porcelain"],
-                                capture_output=True, text=True, check=True).stdout
+        status = git(reg, "status", "--porcelain")
         assert status == ""
-        by_hash = run_cli("attest", "--sha256", "ab" * 32, "--size", "10", "--filename",
-                          "tinyhttp-1.0.tar.gz", "--reject", "--criteria", "safe-to-run",
-                          "--registry", str(reg), env=env)
+        by_hash = run_installed("attest", "--sha256", "ab" * 32, "--size", "10", "--filename",
+                                "tinyhttp-1.0.tar.gz", "--reject", "--criteria", "safe-to-run",
+                                "--registry", str(reg), env=env)
         assert by_hash.returncode == 0, by_hash.stderr
         policy = tmp_path / "policy.yaml"
         policy.write_text(f"signoff: policy/v1\nregistries: [{{path: reg}}]\n"
                           f"trust: {{roots: [{fpr}]}}\n"
                           "require: {criteria: safe-to-deploy, signers: 1}\n")
-        assert run_cli("check", str(wheel), "--policy", str(policy)).returncode == 0
+        assert run_installed("check", str(wheel), "--policy", str(policy)).returncode == 0
         sdist = build_sdist(tmp_path, "tinyhttp", "1.0").path
-        failed = run_cli("check", str(sdist), "--policy", str(policy))
+        failed = run_installed("check", str(sdist), "--policy", str(policy))
         assert failed.returncode == 1
         assert "no attestation for any file named tinyhttp-1.0.tar.gz" not in failed.stdout
         assert "file is larger than every attested size" in failed.stdout
-    finally:
-        kill_agent(home)
 
 
 def test_attest_refuses_bad_arguments_with_exit_2(tmp_path: Path) -> None:
     reg = tmp_path / "reg"
     run_cli("registry", "init", str(reg))
-    home = new_home()
-    try:
+    with gnupg_home() as home:
         generate_key(home, "x <x@example.org>")
         env = {"GNUPGHOME": str(home)}
         cases = [
@@ -67,14 +65,11 @@ def test_attest_refuses_bad_arguments_with_exit_2(tmp_path: Path) -> None:
             result = run_cli(*args, "--registry", str(reg), env=env)
             assert result.returncode == 2, (args, result.stdout, result.stderr)
             assert result.stderr.startswith("error: "), result.stderr
-        head = subprocess.run(["git", "-C", str(reg), "rev-list", "--count", "HEAD"],
-                              capture_output=True, text=True, check=True).stdout
+        head = git(reg, "rev-list", "--count", "HEAD")
         assert head.strip() == "1"  # nothing was committed
-    finally:
-        kill_agent(home)
 
 
 def test_registry_init_refuses_a_non_empty_folder(tmp_path: Path) -> None:
     (tmp_path / "x").write_text("hi")
-    result = run_cli("registry", "init", str(tmp_path))
+    result = run_installed("registry", "init", str(tmp_path))
     assert result.returncode == 2 and "not empty" in result.stderr

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import random
-import subprocess
 from pathlib import Path
 
 import pygit2
 import pytest
 
-from signoff.registry.history import AnomalyKind, HistoryIndex, tree_changes
-from signoff.registry.treeedit import tree_with
+from signoff.registry.gittree import tree_changes, tree_with
+from signoff.registry.history import AnomalyKind, HistoryIndex
+from tests.harness.git import git
 
 A1 = "attestations/re/qu/requests/2.31.0/" + "a" * 64 + "/" + "A" * 40 + ".yaml"
 A1_SIG = A1 + ".asc"
@@ -265,13 +265,13 @@ def test_shallow_clone_is_flagged_and_rebuilt_once_deepened(repo: Repo, tmp_path
     head = repo.commit({A2: b"two"}, T0 + 2 * DAY)
     clone = tmp_path / "shallow"
     url = Path(repo.repo.path).resolve().as_uri()
-    subprocess.run(["git", "clone", "-q", "--depth", "1", url, str(clone)], check=True)
+    git(clone.parent, "clone", "-q", "--depth", "1", url, str(clone))
     shallow = pygit2.Repository(str(clone))
     with HistoryIndex.open(shallow) as index:
         index.update(head)
         assert when(index, A1) == (str(head), T0 + 2 * DAY)  # understated: the safe direction
         assert [a.kind for a in index.anomalies(now=T0 + 3 * DAY)] == [AnomalyKind.SHALLOW]
-    subprocess.run(["git", "fetch", "-q", "--unshallow"], cwd=clone, check=True)
+    git(clone, "fetch", "-q", "--unshallow")
     shallow = pygit2.Repository(str(clone))
     with HistoryIndex.open(shallow) as index:
         assert index.update(head).rebuilt

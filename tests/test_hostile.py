@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from signoff.attest.errors import InputError
+from signoff.attest.errors import InputError, PolicyError
 from signoff.attest.gpg import UserGnuPG
 from signoff.attest.model import Verdict
 from signoff.registry.layout import statement_path
@@ -22,9 +22,11 @@ from signoff.trust.decide.rules import JudgedAttestation
 from signoff.trust.demo.sample_dists import build_sdist, build_wheel
 from signoff.trust.inputs.requirements import parse_requirements
 from signoff.trust.outcomes import Code
-from signoff.trust.policy.policy import PolicyError, load_policy
+from signoff.trust.policy.policy import load_policy
 from signoff.trust.report.words import describe
-from tests.builder import RegistryBuilder, run_cli
+from tests.builder import RegistryBuilder
+from tests.harness.cli import run_cli
+from tests.harness.git import git
 
 VENV = Path(__file__).resolve().parent.parent / ".venv" / "bin"
 
@@ -33,11 +35,6 @@ def _gpg(home: Path, *args: str, data: bytes | None = None) -> subprocess.Comple
     return subprocess.run(["gpg", "--homedir", str(home), "--batch", "--yes", "--pinentry-mode",
                            "loopback", "--passphrase", "", *args],
                           input=data, capture_output=True, check=False)
-
-
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
-                          check=True).stdout
 
 
 def _sha(path: Path) -> str:
@@ -143,15 +140,15 @@ def _stmt_symlink(b: RegistryBuilder, v: Vouched) -> None:
     target = b.registry.path / v.path
     target.unlink()
     os.symlink("/etc/passwd", target)
-    _git(b.registry.path, "add", "-A")
-    _git(b.registry.path, "commit", "-qm", "symlink")
+    git(b.registry.path, "add", "-A")
+    git(b.registry.path, "commit", "-qm", "symlink")
 
 
 def _file_dir_submodule(b: RegistryBuilder, v: Vouched) -> None:
     directory = v.path.rsplit("/", 1)[0]
-    _git(b.registry.path, "rm", "-rq", "--cached", directory)
-    _git(b.registry.path, "update-index", "--add", "--cacheinfo", f"160000,{'1' * 40},{directory}")
-    _git(b.registry.path, "commit", "-qm", "gitlink")
+    git(b.registry.path, "rm", "-rq", "--cached", directory)
+    git(b.registry.path, "update-index", "--add", "--cacheinfo", f"160000,{'1' * 40},{directory}")
+    git(b.registry.path, "commit", "-qm", "gitlink")
 
 
 HOSTILE_SIGNATURES: dict[str, tuple[Callable[[RegistryBuilder, Vouched], None], str]] = {
@@ -199,7 +196,7 @@ def test_a_file_directory_committed_as_a_submodule_is_not_read(builder: Registry
 def test_the_version_directory_replaced_by_a_file_fails_closed(builder: RegistryBuilder) -> None:
     f, bob = _two_approvals(builder)
     version_dir = bob.path.rsplit("/", 2)[0]
-    builder.commit_raw({p: None for p in _git(builder.registry.path, "ls-files",
+    builder.commit_raw({p: None for p in git(builder.registry.path, "ls-files",
                                                 version_dir).split()})
     builder.commit_raw({version_dir: b"not a tree"})
     verdict = builder.check(f).verdicts[0]
@@ -255,9 +252,9 @@ def test_an_unusable_key_file_stops_the_check_naming_it(builder: RegistryBuilder
 
 def test_a_key_committed_as_a_submodule_is_ignored(builder: RegistryBuilder) -> None:
     f, _ = _two_approvals(builder)
-    _git(builder.registry.path, "update-index", "--add", "--cacheinfo",
+    git(builder.registry.path, "update-index", "--add", "--cacheinfo",
          f"160000,{'1' * 40},keys/{'C' * 40}.asc")
-    _git(builder.registry.path, "commit", "-qm", "gitlink key")
+    git(builder.registry.path, "commit", "-qm", "gitlink key")
     assert builder.check(f).passed
 
 
@@ -291,11 +288,11 @@ def test_bare_detached_worktree_and_shallow_registries_are_read(builder: Registr
     f = builder.wheel("tinyhttp", "1.0")
     builder.approve("alice", f)
     reg, tmp = builder.registry.path, builder.tmp
-    _git(tmp, "clone", "-q", "--bare", str(reg), str(tmp / "bare.git"))
-    _git(tmp, "clone", "-q", str(reg), str(tmp / "detached"))
-    _git(tmp / "detached", "checkout", "-q", "--detach")
-    _git(reg, "worktree", "add", "-q", str(tmp / "wt"))
-    _git(tmp, "clone", "-q", "--depth", "1", f"file://{reg}", str(tmp / "shallow"))
+    git(tmp, "clone", "-q", "--bare", str(reg), str(tmp / "bare.git"))
+    git(tmp, "clone", "-q", str(reg), str(tmp / "detached"))
+    git(tmp / "detached", "checkout", "-q", "--detach")
+    git(reg, "worktree", "add", "-q", str(tmp / "wt"))
+    git(tmp, "clone", "-q", "--depth", "1", f"file://{reg}", str(tmp / "shallow"))
     for where in ("bare.git", "detached", "wt", "shallow"):
         done = run_cli("check", str(f), "--policy", str(_policy_for(builder, tmp / where)))
         assert done.returncode == 0, (where, done.stderr)
@@ -310,9 +307,9 @@ def test_registries_that_cannot_be_read_exit_2_naming_them(builder: RegistryBuil
     builder.approve("alice", f)
     target = builder.tmp / "bad"
     if kind == "unborn":
-        _git(builder.tmp, "init", "-q", str(target))
+        git(builder.tmp, "init", "-q", str(target))
     elif kind == "garbage HEAD":
-        _git(builder.tmp, "clone", "-q", str(builder.registry.path), str(target))
+        git(builder.tmp, "clone", "-q", str(builder.registry.path), str(target))
         (target / ".git" / "HEAD").write_text("garbage\n")
     else:
         target.write_text("not a repository\n")
@@ -327,27 +324,28 @@ _BASE_POLICY = ("signoff: policy/v1\nregistries:\n  - path: registry\ntrust:\n"
                 "  roots: [" + "A" * 40 + "]\nrequire:\n  criteria: safe-to-deploy\n"
                 "  signers: 1\n")
 
+# Each case names the exact line of the wrong value, however deeply it is nested.
 HOSTILE_POLICIES: dict[str, tuple[str, int | None]] = {
-    "signers huge": (_BASE_POLICY.replace("signers: 1", "signers: " + "9" * 40), 6),
-    "signers negative": (_BASE_POLICY.replace("signers: 1", "signers: -1"), 6),
-    "signers float": (_BASE_POLICY.replace("signers: 1", "signers: 1.5"), 6),
-    "signers a string": (_BASE_POLICY.replace("signers: 1", "signers: '1'"), 6),
-    "signers true": (_BASE_POLICY.replace("signers: 1", "signers: true"), 6),
-    "roots empty": (_BASE_POLICY.replace("[" + "A" * 40 + "]", "[]"), 4),
-    "roots a short key id": (_BASE_POLICY.replace("A" * 40, "A" * 16), 4),
-    "roots a bare string": (_BASE_POLICY.replace("[" + "A" * 40 + "]", "A" * 40), 4),
+    "signers huge": (_BASE_POLICY.replace("signers: 1", "signers: " + "9" * 40), 8),
+    "signers negative": (_BASE_POLICY.replace("signers: 1", "signers: -1"), 8),
+    "signers float": (_BASE_POLICY.replace("signers: 1", "signers: 1.5"), 8),
+    "signers a string": (_BASE_POLICY.replace("signers: 1", "signers: '1'"), 8),
+    "signers true": (_BASE_POLICY.replace("signers: 1", "signers: true"), 8),
+    "roots empty": (_BASE_POLICY.replace("[" + "A" * 40 + "]", "[]"), 5),
+    "roots a short key id": (_BASE_POLICY.replace("A" * 40, "A" * 16), 5),
+    "roots a bare string": (_BASE_POLICY.replace("[" + "A" * 40 + "]", "A" * 40), 5),
     "trust null": (_BASE_POLICY.replace("  roots: [" + "A" * 40 + "]\n", ""), 4),
     "registries a mapping": (_BASE_POLICY.replace("\n  - path: registry", " {path: x}"), 2),
-    "registries path empty": (_BASE_POLICY.replace("path: registry", "path: ''"), 2),
-    "criteria redefines a built-in": (_BASE_POLICY + "criteria:\n  safe-to-run: {}\n", 9),
-    "criteria name with spaces": (_BASE_POLICY + "criteria:\n  'A B': {}\n", 9),
+    "registries path empty": (_BASE_POLICY.replace("path: registry", "path: ''"), 3),
+    "criteria redefines a built-in": (_BASE_POLICY + "criteria:\n  safe-to-run: {}\n", 10),
+    "criteria name with spaces": (_BASE_POLICY + "criteria:\n  'A B': {}\n", 10),
     "require criteria empty": (_BASE_POLICY.replace("criteria: safe-to-deploy",
-                                                    "criteria: []"), 6),
-    "min-age negative": (_BASE_POLICY + "  min-age: -1d\n", 6),
-    "min-age bare number": (_BASE_POLICY + "  min-age: 7\n", 6),
-    "max-depth zero": (_BASE_POLICY.replace("trust:\n", "trust:\n  max-depth: 0\n"), 4),
+                                                    "criteria: []"), 7),
+    "min-age negative": (_BASE_POLICY + "  min-age: -1d\n", 9),
+    "min-age bare number": (_BASE_POLICY + "  min-age: 7\n", 9),
+    "max-depth zero": (_BASE_POLICY.replace("trust:\n", "trust:\n  max-depth: 0\n"), 5),
     "introducer level ultimate": (_BASE_POLICY.replace(
-        "trust:\n", "trust:\n  introducers: {" + "B" * 40 + ": ultimate}\n"), 4),
+        "trust:\n", "trust:\n  introducers: {" + "B" * 40 + ": ultimate}\n"), 5),
     "yaml 1.1 boolean key": (_BASE_POLICY + "on: 1\n", 9),
     "null key": (_BASE_POLICY + "~: 1\n", 9),
     "anchor": (_BASE_POLICY + "x: &a {b: 1}\n", 9),
@@ -492,7 +490,7 @@ def test_lock_drops_a_sha512_alternative_so_pip_cannot_install_an_unvetted_file(
 def _registry_state(builder: RegistryBuilder) -> tuple[str, str, list[str]]:
     reg = builder.registry.path
     files = sorted(str(p.relative_to(reg)) for p in reg.rglob("*") if ".git" not in p.parts)
-    return (_git(reg, "rev-parse", "HEAD"), _git(reg, "status", "--porcelain", "--ignored",
+    return (git(reg, "rev-parse", "HEAD"), git(reg, "status", "--porcelain", "--ignored",
                                                  "-uall"), files)
 
 
@@ -545,7 +543,7 @@ def test_attest_by_hash_refuses_a_filename_that_is_not_a_bare_release_name(
 def test_attest_on_a_detached_head_writes_nothing(builder: RegistryBuilder) -> None:
     f = builder.wheel("tinyhttp", "1.0")
     builder.key("alice")
-    _git(builder.registry.path, "checkout", "-q", "--detach")
+    git(builder.registry.path, "checkout", "-q", "--detach")
     before = _registry_state(builder)
     done = run_cli("attest", str(f), "--criteria", "safe-to-deploy", "--key",
                    builder.key("alice"), "--registry", str(builder.registry.path),

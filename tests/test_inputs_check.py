@@ -13,7 +13,7 @@ import pytest
 
 from signoff.trust.decide.checker import CheckReport
 from signoff.trust.outcomes import Code
-from tests.builder import RegistryBuilder, run_cli
+from tests.builder import RegistryBuilder
 from tests.dists import (
     DistSet,
     build_standard_set,
@@ -22,6 +22,7 @@ from tests.dists import (
     venv_tool,
     write_simple_index,
 )
+from tests.harness.cli import run_cli
 
 TOP_LEVEL = ["alpha[fast]", "foobar==2.0.*", "zeta-pkg"]
 PYPROJECT = ('[project]\nname = "myapp"\nversion = "0.1"\nrequires-python = ">=3.11"\n'

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from signoff.attest.errors import InputFormatError
 from signoff.trust.inputs.files import (
     ReleaseFilesInput,
     filename_from_location,
@@ -16,7 +17,7 @@ from signoff.trust.inputs.files import (
     local_path_of,
     parse_release_filename,
 )
-from signoff.trust.inputs.interface import InputFormatError, detect_input
+from signoff.trust.inputs.interface import detect_input
 from tests.dists import DistSet, build_standard_set, run_tool
 
 

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from signoff.trust.inputs.interface import InputFormatError, detect_input
+from signoff.attest.errors import InputFormatError
+from signoff.trust.inputs.interface import detect_input
 from signoff.trust.inputs.pip_report import PipReportInput
 from tests.dists import DistSet, build_standard_set, run_tool
 

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from signoff.attest.errors import InputFormatError
+from signoff.attest.limits import LIMITS
 from signoff.trust.inputs.interface import (
-    MAX_INCLUDE_DEPTH,
-    MAX_INPUT_BYTES,
-    InputFormatError,
     detect_input,
 )
 from signoff.trust.inputs.requirements import (
@@ -226,20 +225,20 @@ def test_include_cycles_are_refused(tmp_path: Path) -> None:
 
 
 def test_include_depth_is_capped(tmp_path: Path) -> None:
-    for i in range(MAX_INCLUDE_DEPTH + 2):
+    for i in range(LIMITS.include_depth + 2):
         (tmp_path / f"r{i}.txt").write_text(f"-r r{i + 1}.txt\n")
-    (tmp_path / f"r{MAX_INCLUDE_DEPTH + 2}.txt").write_text("")
+    (tmp_path / f"r{LIMITS.include_depth + 2}.txt").write_text("")
     with pytest.raises(InputFormatError, match="nested deeper"):
         RequirementsInput(tmp_path / "r0.txt").read()
     # One level less than the cap is read.
-    (tmp_path / f"r{MAX_INCLUDE_DEPTH}.txt").write_text("")
+    (tmp_path / f"r{LIMITS.include_depth}.txt").write_text("")
     assert RequirementsInput(tmp_path / "r0.txt").read().files == ()
 
 
 def test_oversized_and_special_files_are_refused(tmp_path: Path) -> None:
     big = tmp_path / "big.txt"
     with big.open("wb") as f:
-        f.truncate(MAX_INPUT_BYTES + 1)  # sparse: nothing is written
+        f.truncate(LIMITS.input_bytes + 1)  # sparse: nothing is written
     with pytest.raises(InputFormatError, match="larger than") as info:
         RequirementsInput(big).read()
     assert info.value.file == str(big)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from signoff.trust.inputs.interface import InputFormatError, detect_input
+from signoff.attest.errors import InputFormatError
+from signoff.trust.inputs.interface import detect_input
 from signoff.trust.inputs.uv_lock import UvLockInput
 from tests.dists import DistSet, build_standard_set, run_tool, venv_tool, write_simple_index
 

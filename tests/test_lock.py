@@ -17,6 +17,7 @@ from signoff.trust.inputs.requirements import parse_requirements
 from signoff.trust.policy.policy import load_policy
 from tests.builder import RegistryBuilder
 from tests.dists import DistSet, build_standard_set, pip_has_lock, run_tool, tool_env, venv_tool
+from tests.harness.cli import run_cli
 
 TOP_LEVEL = "alpha[fast]\nfoobar==2.0.*\nzeta-pkg\n"
 
@@ -243,35 +244,26 @@ def test_lock_refuses_other_inputs(builder: RegistryBuilder) -> None:
 
 
 def test_lock_command_exit_codes_and_summary(builder: RegistryBuilder) -> None:
-    import typer
-    from typer.testing import CliRunner
-
-    from signoff.trust.cli.lock import lock_command
-
-    app = typer.Typer()
-    app.command("lock")(lock_command)
-    app.command("unused")(lambda: None)  # two commands, so `lock` is a subcommand as in signoff
     dists = vetted_set(builder, unvetted={"gamma-0.5-py3-none-any.whl"})
     work = builder.tmp / "work"
     work.mkdir()
     given = pip_compile(dists, work)
     policy = str(builder.tmp / "signoff-policy.yaml")
-    runner = CliRunner()
-    done = runner.invoke(app, ["lock", str(given), "-o", str(work / "out.txt"),
-                               "--policy", policy])
-    assert done.exit_code == 1, done.output
-    assert "1 requirements without a vetted file" in done.output
-    assert "gamma==0.5: no vetted file" in done.output
+    done = run_cli("lock", str(given), "-o", str(work / "out.txt"), "--policy", policy)
+    assert done.returncode == 1, done.stderr
+    output = done.stdout + done.stderr
+    assert "1 requirements without a vetted file" in output
+    assert "gamma==0.5: no vetted file" in output
     given = pip_compile(dists, work, "foobar==2.0\n")
-    done = runner.invoke(app, ["lock", "-r", str(given), "-o", str(work / "out.txt"),
-                               "--policy", policy])
-    assert done.exit_code == 0, done.output
-    done = runner.invoke(app, ["lock", str(given), "--policy", policy])
-    assert isinstance(done.exception, InputError)
+    done = run_cli("lock", "-r", str(given), "-o", str(work / "out.txt"), "--policy", policy)
+    assert done.returncode == 0, done.stderr
+    done = run_cli("lock", str(given), "--policy", policy)
+    assert done.returncode == 2 and done.stderr.startswith("error: "), done.stderr
 
 
 def test_lock_refuses_to_replace_anything_but_a_regular_file(tmp_path: Path) -> None:
-    from signoff.trust.decide.lock import LockError, _write_verified
+    from signoff.attest.errors import LockError
+    from signoff.trust.decide.lock import _write_verified
 
     target = tmp_path / "link.txt"
     target.symlink_to(tmp_path / "elsewhere.txt")

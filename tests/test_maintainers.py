@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 
 import pygit2
 import pytest
 
-from signoff.registry.maintainers import MaintainerRuleError, check_maintainers
+from signoff.attest.errors import MaintainerRuleError
+from signoff.registry.maintainers import check_maintainers
 from signoff.registry.repo import Registry
 from tests.builder import RegistryBuilder
+from tests.harness.git import git
 
 
 class Signed:
@@ -35,12 +36,7 @@ class Signed:
         return self.head()
 
     def git(self, *args: str) -> str:
-        env = {**os.environ, "GNUPGHOME": str(self.b.home)}
-        proc = subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org",
-                               "-c", "gpg.program=gpg", *args], cwd=self.registry.path, env=env,
-                              capture_output=True, text=True, check=False)
-        assert proc.returncode == 0, proc.stderr
-        return proc.stdout
+        return git(self.registry.path, *args, gnupghome=self.b.home)
 
     def head(self) -> str:
         return self.git("rev-parse", "HEAD").strip()

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from signoff.attest.errors import RegistryError
 from signoff.attest.hashing import hash_file
 from signoff.attest.names import normalize_project
-from signoff.registry.errors import RegistryError
 from signoff.registry.layout import parse_attestation_path, shard, statement_path
 from signoff.registry.repo import Registry
 

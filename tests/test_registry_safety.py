@@ -7,9 +7,8 @@ import hashlib
 import subprocess
 from pathlib import Path
 
-import pytest
-
-from tests.builder import RegistryBuilder, run_main
+from tests.builder import RegistryBuilder
+from tests.harness.cli import run_cli
 
 
 def readers(builder: RegistryBuilder, f: Path) -> dict[str, list[str]]:
@@ -28,7 +27,7 @@ def readers(builder: RegistryBuilder, f: Path) -> dict[str, list[str]]:
 
 
 def test_every_reader_refuses_a_rolled_back_registry_alike(
-        builder: RegistryBuilder, capsys: pytest.CaptureFixture[str]) -> None:
+        builder: RegistryBuilder) -> None:
     f = builder.wheel("tinyhttp", "1.0")
     builder.approve("alice", f)
     withdrawn = builder.wheel("tinyhttp", "1.1")
@@ -37,28 +36,31 @@ def test_every_reader_refuses_a_rolled_back_registry_alike(
     commands = readers(builder, f)
     for name, argv in commands.items():
         state = str(builder.tmp / "state" / name.replace(" ", "-"))
-        code, _, err = run_main(capsys, *argv, "--policy", policy, "--state-dir", state)
+        done = run_cli(*argv, "--policy", policy, "--state-dir", state)
+        code, err = done.returncode, done.stderr
         assert code == 0, (name, err)
     subprocess.run(["git", "-C", str(builder.registry.path), "reset", "-q", "--hard", "HEAD~1"],
                    check=True)
     refusals = {}
     for name, argv in commands.items():
         state = str(builder.tmp / "state" / name.replace(" ", "-"))
-        code, _, err = run_main(capsys, *argv, "--policy", policy, "--state-dir", state)
+        done = run_cli(*argv, "--policy", policy, "--state-dir", state)
+        code, err = done.returncode, done.stderr
         assert code == 2, (name, err)
         assert "rolled back or rewritten" in err and "--accept-rewrite" in err, (name, err)
         refusals[name] = err.replace(state, "STATE")
     assert len(set(refusals.values())) == 1, refusals
     for name, argv in commands.items():
         state = str(builder.tmp / "state" / name.replace(" ", "-"))
-        code, _, err = run_main(capsys, *argv, "--policy", policy, "--state-dir", state,
+        done = run_cli(*argv, "--policy", policy, "--state-dir", state,
                         "--accept-rewrite")
+        code, err = done.returncode, done.stderr
         assert code == 0, (name, err)
         assert "accepted a rewritten history" in err, (name, err)
 
 
 def test_every_reader_refuses_a_maintainers_rule_violation_alike(
-        builder: RegistryBuilder, capsys: pytest.CaptureFixture[str]) -> None:
+        builder: RegistryBuilder) -> None:
     maint = builder.key("maint")
     since = str(builder.registry.head_commit().id)
     f = builder.wheel("tinyhttp", "1.0")
@@ -71,8 +73,9 @@ def test_every_reader_refuses_a_maintainers_rule_violation_alike(
         "require:\n  criteria: safe-to-deploy\n  signers: 1\n")
     refusals = {}
     for name, argv in readers(builder, f).items():
-        code, _, err = run_main(capsys, *argv, "--policy", str(policy),
+        done = run_cli(*argv, "--policy", str(policy),
                         "--state-dir", str(builder.tmp / "state"))
+        code, err = done.returncode, done.stderr
         assert code == 2, (name, err)
         assert "maint" in err.lower(), (name, err)
         refusals[name] = err

@@ -12,7 +12,8 @@ import pytest
 from signoff.trust.outcomes import Code, Reason
 from signoff.trust.report.github import source_location
 from signoff.trust.report.words import describe
-from tests.builder import RegistryBuilder, run_main
+from tests.builder import RegistryBuilder
+from tests.harness.cli import run_cli
 
 FPR = "E454ADF5AA72B0972974595963BC7C35FF0B5238"
 
@@ -38,9 +39,10 @@ def scene(builder: RegistryBuilder) -> tuple[RegistryBuilder, Path, str]:
 
 
 def test_check_json_carries_codes_params_and_messages(
-        scene: tuple[RegistryBuilder, Path, str], capsys: pytest.CaptureFixture[str]) -> None:
+        scene: tuple[RegistryBuilder, Path, str]) -> None:
     builder, req, policy = scene
-    code, out, _ = run_main(capsys, "check", str(req), "--policy", policy, "--format", "json")
+    done = run_cli("check", str(req), "--policy", policy, "--format", "json")
+    code, out = done.returncode, done.stdout
     assert code == 1
     tiny, left = json.loads(out)["files"]
     approvals = tiny["findings"][-1]
@@ -57,9 +59,10 @@ def test_check_json_carries_codes_params_and_messages(
 
 
 def test_check_github_annotates_the_line_of_each_failing_requirement(
-        scene: tuple[RegistryBuilder, Path, str], capsys: pytest.CaptureFixture[str]) -> None:
+        scene: tuple[RegistryBuilder, Path, str]) -> None:
     _, req, policy = scene
-    code, out, _ = run_main(capsys, "check", str(req), "--policy", policy, "--format", "github")
+    done = run_cli("check", str(req), "--policy", policy, "--format", "github")
+    code, out = done.returncode, done.stdout
     assert code == 1
     lines = out.splitlines()
     assert lines[0].startswith(f"::error file={req},line=1::tinyhttp 1.0 ")
@@ -70,10 +73,11 @@ def test_check_github_annotates_the_line_of_each_failing_requirement(
 
 
 def test_explain_json_gives_suggestions_as_codes(
-        scene: tuple[RegistryBuilder, Path, str], capsys: pytest.CaptureFixture[str]) -> None:
+        scene: tuple[RegistryBuilder, Path, str]) -> None:
     builder, _, policy = scene
-    code, out, _ = run_main(capsys, "explain", "tinyhttp==1.0", "--policy", policy,
+    done = run_cli("explain", "tinyhttp==1.0", "--policy", policy,
                             "--format", "json")
+    code, out = done.returncode, done.stdout
     assert code == 1
     doc = json.loads(out)
     assert doc["conclusion"] == "fail"
@@ -85,17 +89,19 @@ def test_explain_json_gives_suggestions_as_codes(
 
 
 def test_lock_and_trust_explain_have_json_too(
-        scene: tuple[RegistryBuilder, Path, str], capsys: pytest.CaptureFixture[str]) -> None:
+        scene: tuple[RegistryBuilder, Path, str]) -> None:
     builder, req, policy = scene
-    code, out, _ = run_main(capsys, "lock", str(req), "-o", str(builder.tmp / "out.txt"),
+    done = run_cli("lock", str(req), "-o", str(builder.tmp / "out.txt"),
                             "--policy", policy, "--format", "json")
+    code, out = done.returncode, done.stdout
     assert code == 1
     doc = json.loads(out)
     assert doc["conclusion"] == "fail"
     assert [u["requirement"].split()[0] for u in doc["unvetted"]] == \
         ["tinyhttp==1.0", "leftpad==2.0"]
-    code, out, _ = run_main(capsys, "trust", "explain", builder.key("carol"), "--policy", policy,
+    done = run_cli("trust", "explain", builder.key("carol"), "--policy", policy,
                             "--format", "json")
+    code, out = done.returncode, done.stdout
     assert code == 0
     doc = json.loads(out)
     assert (doc["validity"], doc["counted"]) == ("unknown", False)

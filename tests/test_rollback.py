@@ -8,9 +8,9 @@ from pathlib import Path
 import pygit2
 import pytest
 
-from signoff.registry.errors import RegistryError
+from signoff.attest.errors import RegistryError, RollbackError
+from signoff.registry.gittree import tree_with
 from signoff.registry.rollback import (
-    RollbackError,
     check_and_record,
     check_head,
     default_state_dir,
@@ -19,7 +19,6 @@ from signoff.registry.rollback import (
     recorded_head,
     registry_key,
 )
-from signoff.registry.treeedit import tree_with
 
 WHO = pygit2.Signature("test", "test@example.org", 1_700_000_000, 0)
 

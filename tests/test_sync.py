@@ -3,29 +3,21 @@ fork. Pushes and force-pushes use the real git command line."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pygit2
 import pytest
 
+from signoff.attest.errors import RegistryError, RollbackError, SyncConflict
 from signoff.attest.model import Verdict
-from signoff.registry.errors import RegistryError
 from signoff.registry.layout import statement_path
 from signoff.registry.repo import Registry
-from signoff.registry.rollback import RollbackError
 from signoff.registry.sign import subject_for_file, vouch
-from signoff.registry.sync import SyncConflict, SyncOutcome, sync
+from signoff.registry.sync import SyncOutcome, sync
 from tests.builder import RegistryBuilder
+from tests.harness.git import git
 
 RAW = statement_path("zzz-private", "1.0", "c" * 64, "C" * 40)
-
-
-def git(*args: str, cwd: Path) -> str:
-    proc = subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
-                          cwd=cwd, capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout
 
 
 class World:
@@ -51,7 +43,7 @@ class World:
         """`who` attests a new wheel in the vetter's clone and pushes it upstream."""
         done = vouch(self.vetter, self.b.user, subject_for_file(self.b.wheel(project, version)),
                      verdict=Verdict.APPROVED, criteria=("safe-to-deploy",), key=self.b.key(who))
-        git("push", "-q", "origin", "main", cwd=self.vetter.path)
+        git(self.vetter.path, "push", "-q", "origin", "main")
         return done.path
 
     def org_private(self, project: str, version: str) -> str:
@@ -110,8 +102,8 @@ def test_force_pushed_upstream_is_refused_then_accepted(world: World) -> None:
     world.sync()
     fork_head = world.fork.head_commit().id
     # Someone with push access drops the last commit upstream.
-    git("reset", "-q", "--hard", "HEAD~1", cwd=world.vetter.path)
-    git("push", "-q", "--force", "origin", "main", cwd=world.vetter.path)
+    git(world.vetter.path, "reset", "-q", "--hard", "HEAD~1")
+    git(world.vetter.path, "push", "-q", "--force", "origin", "main")
     with pytest.raises(RollbackError) as caught:
         world.sync()
     assert "upstream" in caught.value.diagnostics()
@@ -126,11 +118,11 @@ def test_force_pushed_upstream_is_refused_then_accepted(world: World) -> None:
 def test_same_path_edited_on_both_sides_is_refused_untouched(world: World) -> None:
     # Edits far apart, which git would merge line by line without a conflict.
     world.vetter.commit_files({RAW: b"1\n2\n3\n4\n5\n6\n7\n8\n"}, "add")
-    git("push", "-q", "origin", "main", cwd=world.vetter.path)
+    git(world.vetter.path, "push", "-q", "origin", "main")
     world.sync()
     world.vetter.commit_files({RAW: b"1\n2\n3\n4\n5\n6\n7\nupstream\n"},
                               "upstream edit")
-    git("push", "-q", "origin", "main", cwd=world.vetter.path)
+    git(world.vetter.path, "push", "-q", "origin", "main")
     world.fork.commit_files({RAW: b"fork\n2\n3\n4\n5\n6\n7\n8\n"}, "fork edit")
     head = world.fork.head_commit().id
     index_tree = world.fork.repo.index.write_tree()

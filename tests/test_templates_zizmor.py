@@ -13,7 +13,7 @@ import pygit2
 import yaml
 
 from signoff.registry.templates import TEMPLATE_PATHS, VERSION_MARK, template_files
-from tests.builder import run_cli
+from tests.harness.cli import run_cli
 
 WORKFLOW = ".github/workflows/validate.yml"
 

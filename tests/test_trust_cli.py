@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from typer.testing import CliRunner
-
-from signoff.trust.cli.trust_keys import app
 from tests.builder import RegistryBuilder
+from tests.harness.cli import run_cli
 
 
 def _web(builder: RegistryBuilder) -> Path:
@@ -24,8 +22,8 @@ def _web(builder: RegistryBuilder) -> Path:
 def test_keys_json_lists_every_key_with_validity_ownertrust_depth_and_paths(
         builder: RegistryBuilder) -> None:
     policy = _web(builder)
-    result = CliRunner().invoke(app, ["keys", "--policy", str(policy), "--format", "json"])
-    assert result.exit_code == 0, result.output
+    result = run_cli("trust", "keys", "--policy", str(policy), "--format", "json")
+    assert result.returncode == 0, result.stderr
     rows = {row["fingerprint"]: row for row in json.loads(result.stdout)["keys"]}
     root, intro, carol, dave = (builder.key(n) for n in ("root", "intro", "carol", "dave"))
     assert set(rows) == {root, intro, carol, dave}
@@ -41,12 +39,12 @@ def test_keys_json_lists_every_key_with_validity_ownertrust_depth_and_paths(
 
 def test_keys_text_and_a_second_run_from_the_cache(builder: RegistryBuilder) -> None:
     policy = _web(builder)
-    first = CliRunner().invoke(app, ["keys", "--policy", str(policy)])
-    assert first.exit_code == 0, first.output
+    first = run_cli("trust", "keys", "--policy", str(policy))
+    assert first.returncode == 0, first.stderr
     assert builder.key("carol") in first.stdout and "carol <carol@example.org>" in first.stdout
     caches = list((builder.registry.git_dir / "signoff").glob("keys-*.json"))
     assert len(caches) == 1
-    second = CliRunner().invoke(app, ["keys", "--policy", str(policy)])
+    second = run_cli("trust", "keys", "--policy", str(policy))
     assert second.stdout == first.stdout
 
 
@@ -54,8 +52,8 @@ def test_explain_shows_the_path_with_each_introducers_ownertrust(
         builder: RegistryBuilder) -> None:
     policy = _web(builder)
     carol = builder.key("carol")
-    result = CliRunner().invoke(app, ["explain", carol, "--policy", str(policy)])
-    assert result.exit_code == 0, result.output
+    result = run_cli("trust", "explain", carol, "--policy", str(policy))
+    assert result.returncode == 0, result.stderr
     assert f"{carol}: full" in result.stdout
     assert f"path: {builder.key('root')[-16:]} (ultimate) -> {builder.key('intro')[-16:]} " \
            f"(full) -> {carol[-16:]}" in result.stdout
@@ -63,8 +61,8 @@ def test_explain_shows_the_path_with_each_introducers_ownertrust(
 
 def test_explain_says_what_an_unconnected_key_lacks(builder: RegistryBuilder) -> None:
     policy = _web(builder)
-    result = CliRunner().invoke(app, ["explain", builder.key("dave"), "--policy", str(policy)])
-    assert result.exit_code == 0, result.output
+    result = run_cli("trust", "explain", builder.key("dave"), "--policy", str(policy))
+    assert result.returncode == 0, result.stderr
     assert "unknown" in result.stdout
     assert "missing: no certification from a valid introducer" in result.stdout
 
@@ -72,11 +70,11 @@ def test_explain_says_what_an_unconnected_key_lacks(builder: RegistryBuilder) ->
 def test_bad_fingerprint_and_missing_policy_exit_2_with_a_message(
         builder: RegistryBuilder) -> None:
     policy = _web(builder)
-    bad = CliRunner().invoke(app, ["explain", "nothex", "--policy", str(policy)])
-    assert bad.exit_code == 2
+    bad = run_cli("trust", "explain", "nothex", "--policy", str(policy))
+    assert bad.returncode == 2
     assert "not a 40-hex OpenPGP fingerprint" in bad.stderr
-    missing = CliRunner().invoke(app, ["keys", "--policy", str(builder.tmp / "nope.yaml")])
-    assert missing.exit_code == 2
+    missing = run_cli("trust", "keys", "--policy", str(builder.tmp / "nope.yaml"))
+    assert missing.returncode == 2
     assert "nope.yaml" in missing.stderr
 
 
@@ -86,7 +84,7 @@ def test_a_key_file_holding_another_key_exits_2_naming_the_file(
     carol, dave = builder.key("carol"), builder.key("dave")
     swapped = builder.registry.read_file(f"keys/{carol}.asc")
     builder.commit_raw({f"keys/{dave}.asc": swapped})
-    result = CliRunner().invoke(app, ["keys", "--policy", str(policy)])
-    assert result.exit_code == 2
+    result = run_cli("trust", "keys", "--policy", str(policy))
+    assert result.returncode == 2
     assert f"keys/{dave}.asc" in result.stderr
     assert carol in result.stderr

@@ -10,13 +10,14 @@ from pathlib import Path
 import pygit2
 import pytest
 
+from signoff.attest.errors import RegistryError
 from signoff.attest.model import Verdict
-from signoff.registry.errors import RegistryError
 from signoff.registry.layout import key_path, statement_path
 from signoff.registry.repo import Registry
 from signoff.registry.sign import subject_for_file, subject_for_hash, vouch
 from signoff.registry.validate import Finding, ValidationReport, validate
 from tests.builder import RegistryBuilder
+from tests.harness.git import git
 
 OTHER_SHA = "f" * 64
 
@@ -40,10 +41,7 @@ class PullRequest:
         return [f.text() for f in self.validate(**options).findings]
 
     def git(self, *args: str) -> None:
-        proc = subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org",
-                               *args], cwd=self.registry.path, capture_output=True, text=True,
-                              check=False)
-        assert proc.returncode == 0, proc.stderr
+        git(self.registry.path, *args)
 
 
 @pytest.fixture

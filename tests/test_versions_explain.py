@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from tests.builder import RegistryBuilder, run_cli
+from tests.builder import RegistryBuilder
+from tests.harness.cli import run_cli
 
 
 def test_versions_newest_picks_vetted_2_0_over_unvetted_2_0_1(builder: RegistryBuilder) -> None:

@@ -12,18 +12,17 @@ would hold.
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from signoff.attest.gpg import gpg_binary
+from signoff.attest.gpg import gpg_binary, kill_agent, new_home
 from signoff.attest.gpg_keys import unescape_colon_field
 from signoff.trust.policy.trust_settings import Ownertrust, TrustSettings
+from tests.harness.gnupg import remove_home
 
 DOMAINS = ("a.example", "b.example")
 POOL_AGE = 200 * 86400
@@ -39,21 +38,6 @@ def _gpg(home: Path, *args: str, when: int | None = None, stdin: bytes | None = 
     if proc.returncode != 0:
         raise RuntimeError(f"gpg {' '.join(args)} failed: {proc.stderr.decode(errors='replace')}")
     return proc.stdout
-
-
-def kill_agent(home: Path) -> None:
-    """Stop the home's gpg-agent so that the folder can go."""
-    gpgconf = shutil.which("gpgconf")
-    if gpgconf:
-        subprocess.run([gpgconf, "--homedir", str(home), "--kill", "all"],
-                       capture_output=True, check=False)
-
-
-def new_home() -> Path:
-    """A fresh private GNUPGHOME with a short path."""
-    home = Path(tempfile.mkdtemp(prefix="so-", dir="/tmp"))
-    os.chmod(home, 0o700)
-    return home
 
 
 @dataclass
@@ -77,6 +61,17 @@ class KeyPool:
         created = int(time.time()) - POOL_AGE
         fprs: list[str] = []
         uids: dict[str, list[str]] = {}
+        try:
+            cls._generate(home, size, rng, created, fprs, uids)
+        except BaseException:
+            remove_home(home)
+            raise
+        kill_agent(home)
+        return cls(home, fprs, uids, created)
+
+    @staticmethod
+    def _generate(home: Path, size: int, rng: random.Random, created: int, fprs: list[str],
+                  uids: dict[str, list[str]]) -> None:
         for i in range(size):
             domain = DOMAINS[i % 2]
             uid = f"k{i:02d} <k{i:02d}@{domain}>"
@@ -90,13 +85,10 @@ class KeyPool:
                 second = f"k{i:02d} alt <k{i:02d}@{other}>"
                 _gpg(home, "--quick-add-uid", fpr, second, when=created + 60)
                 uids[fpr].append(second)
-        kill_agent(home)
-        return cls(home, fprs, uids, created)
 
     def close(self) -> None:
         """Remove the pool's home."""
-        kill_agent(self.home)
-        shutil.rmtree(self.home, ignore_errors=True)
+        remove_home(self.home)
 
 
 @dataclass
@@ -237,8 +229,7 @@ def generate_keyring(pool: KeyPool, seed: int) -> Keyring:
         files = [(f"keys/{fpr}.asc", _gpg(home, "--armor", "--export", fpr)) for fpr in fprs]
         return Keyring(seed, files, settings, log)
     finally:
-        kill_agent(home)
-        shutil.rmtree(home, ignore_errors=True)
+        remove_home(home)
 
 
 _OWNERTRUST_NUMBER = {Ownertrust.NEVER: 3, Ownertrust.MARGINAL: 4, Ownertrust.FULL: 5,
@@ -285,5 +276,4 @@ def gnupg_validity(keyring: Keyring) -> GnupgVerdict:
                 current.append((unescape_colon_field(f[9]), f[1]))
         return GnupgVerdict(keys, uids)
     finally:
-        kill_agent(home)
-        shutil.rmtree(home, ignore_errors=True)
+        remove_home(home)

@@ -12,7 +12,6 @@ import typer
 from signoff.attest.errors import InputError
 from signoff.attest.gpg import UserGnuPG
 from signoff.attest.names import normalize_fingerprint
-from signoff.registry.errors import RegistryError
 from signoff.registry.layout import REGISTRY_FILE
 from signoff.registry.repo import Registry
 from signoff.registry.sync import sync
@@ -31,7 +30,7 @@ def open_registry(path: Path | None) -> Registry:
     """The registry at `path`, or in the current directory when it holds registry.yaml."""
     if path is None:
         if not Path(REGISTRY_FILE).is_file():
-            raise RegistryError("no --registry given and the current directory holds no "
+            raise InputError("no --registry given and the current directory holds no "
                                 f"{REGISTRY_FILE}", hint="pass --registry PATH")
         path = Path(".")
     return Registry.open(path)

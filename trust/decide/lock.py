@@ -30,11 +30,11 @@ from typing import Any
 
 import tomlkit
 
-from signoff.attest.errors import InputError, SignoffError
+from signoff.attest.errors import InputError, InputFormatError, LockError
 from signoff.attest.files import write_atomic
 from signoff.trust.decide.checker import CheckReport
 from signoff.trust.decide.rules import FileVerdict
-from signoff.trust.inputs.interface import InputFormatError, detect_input, read_text
+from signoff.trust.inputs.interface import detect_input, read_text
 from signoff.trust.inputs.pylock import LocatedEntry, PylockInput
 from signoff.trust.inputs.requirements import (
     IncludeLine,
@@ -55,10 +55,6 @@ MARK = "# signoff lock:"
 
 # A --hash option as pip's shlex would see it on one physical line.
 _HASH_OPTION = re.compile(r"""\s*--hash(?:=|\s+)(['"]?)([A-Za-z0-9]+):([0-9A-Fa-f]+)\1""")
-
-
-class LockError(SignoffError):
-    """The vetted lock could not be produced or did not verify; nothing was written."""
 
 
 @dataclass(frozen=True)

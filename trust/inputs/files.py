@@ -24,10 +24,11 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from signoff.attest.errors import InputFormatError
 from signoff.attest.hashing import hash_file
 from signoff.attest.model import release_name_and_version
 from signoff.attest.names import normalize_project, normalize_version
-from signoff.trust.inputs.interface import DeploymentInput, InputContents, InputFormatError
+from signoff.trust.inputs.interface import DeploymentInput, InputContents
 from signoff.trust.release import InputProblem, ReleaseFile
 
 # What pip's --find-links considers an archive; names ending otherwise are not release files.

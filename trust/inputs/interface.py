@@ -18,20 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from signoff.attest.errors import InputError
+from signoff.attest.errors import InputFormatError
 from signoff.attest.files import read_bounded as read_file_bounded
+from signoff.attest.limits import LIMITS
 from signoff.attest.names import normalize_project, normalize_version
 from signoff.trust.release import InputProblem, ReleaseFile
-
-MAX_INPUT_BYTES = 16 * 1024 * 1024
-"""Largest input file read (a lock, a requirements file, a report): bigger ones are refused."""
-
-MAX_INCLUDE_DEPTH = 32
-"""Deepest chain of `-r`/`-c` includes followed in a requirements file."""
-
-
-class InputFormatError(InputError):
-    """A deployment input is malformed, missing or too large; names the file and the line."""
 
 
 @dataclass(frozen=True)
@@ -56,8 +47,8 @@ class DeploymentInput(ABC):
 
 
 def read_bounded(path: Path, what: str) -> bytes:
-    """The bytes of a regular file of at most `MAX_INPUT_BYTES`; `InputFormatError` otherwise."""
-    return read_file_bounded(path, what, MAX_INPUT_BYTES, InputFormatError)
+    """The bytes of a regular file of at most `LIMITS.input_bytes`; `InputFormatError` otherwise."""
+    return read_file_bounded(path, what, LIMITS.input_bytes, InputFormatError)
 
 
 def read_text(path: Path, what: str) -> str:

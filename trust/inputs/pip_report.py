@@ -14,13 +14,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+from signoff.attest.errors import InputFormatError
 from signoff.attest.names import normalize_project, normalize_sha256, normalize_version
 from signoff.trust.inputs.files import filename_from_location, local_path_of, local_release_file
 from signoff.trust.inputs.interface import (
     DeploymentInput,
     Fields,
     InputContents,
-    InputFormatError,
     read_text,
 )
 from signoff.trust.release import InputProblem, ReleaseFile

@@ -9,8 +9,8 @@ grammar (it misses `--hash` after a continuation, `-c`). Its one weakness is tha
 `-r`/`-c` includes without limits (no cycle check, no depth or size cap, missing files surfacing
 as a bare exception), so includes are followed here instead, one file at a time: each file is
 parsed with `include_nested=False`, after it has been checked to be a regular file of at most
-`MAX_INPUT_BYTES`; includes are resolved relative to the including file, up to
-`MAX_INCLUDE_DEPTH`, and a cycle or a missing file is an error naming the including line.
+`LIMITS.input_bytes`; includes are resolved relative to the including file, up to
+`LIMITS.include_depth`, and a cycle or a missing file is an error naming the including line.
 
 Each requirement becomes a `RequirementEntry` that keeps its file and its physical line span, so
 that `signoff lock` can rewrite the file in place, keeping comments, markers and order. Markers
@@ -31,12 +31,12 @@ from typing import Any
 
 import pip_requirements_parser as prp
 
+from signoff.attest.errors import InputFormatError
+from signoff.attest.limits import LIMITS
 from signoff.attest.names import normalize_project, normalize_sha256, normalize_version
 from signoff.trust.inputs.interface import (
-    MAX_INCLUDE_DEPTH,
     DeploymentInput,
     InputContents,
-    InputFormatError,
     read_bounded,
 )
 from signoff.trust.release import InputProblem, ReleaseFile
@@ -45,8 +45,6 @@ from signoff.trust.release import InputProblem, ReleaseFile
 _PIP_HASH_NAMES = frozenset({"sha256", "sha384", "sha512"})
 
 NOT_PINNED = "is not pinned with == (hash-checking mode needs an exact version)"
-MAX_FILES_READ = 1000
-"""Files parsed for one requirements file, counting a file each time an include names it."""
 NO_HASH = "has no --hash (hash-checking mode needs the hash of every file it may install)"
 NO_SHA256 = "has no sha256 --hash (attestations name files by sha256)"
 
@@ -176,9 +174,9 @@ class _Reader:
     def parse_file(self, path: Path, *, is_constraint: bool, chain: tuple[Path, ...]) -> None:
         """Parse one file; `chain` holds the resolved files whose includes led here."""
         self.files_read += 1
-        if self.files_read > MAX_FILES_READ:
+        if self.files_read > LIMITS.include_files:
             # Each file including the next one twice doubles the work at every level.
-            raise InputFormatError(f"more than {MAX_FILES_READ} files read through -r/-c "
+            raise InputFormatError(f"more than {LIMITS.include_files} files read through -r/-c "
                                    "includes; refusing", file=path)
         data = read_bounded(path, "requirements file")
         try:
@@ -222,8 +220,8 @@ class _Reader:
             if included.resolve() in (here, *chain):
                 raise InputFormatError(f"include cycle: {target} is already being read",
                                        file=path, line=line)
-            if len(chain) + 1 > MAX_INCLUDE_DEPTH:
-                raise InputFormatError(f"includes nested deeper than {MAX_INCLUDE_DEPTH}",
+            if len(chain) + 1 > LIMITS.include_depth:
+                raise InputFormatError(f"includes nested deeper than {LIMITS.include_depth}",
                                        file=path, line=line)
             if not included.is_file():
                 what = "not a file" if included.exists() else "not found"

@@ -7,27 +7,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from signoff.attest.errors import InputError
+from signoff.attest.errors import PolicyError
 from signoff.attest.files import read_bounded
+from signoff.attest.limits import LIMITS
 from signoff.attest.model import is_valid_criterion
 from signoff.attest.names import normalize_fingerprint
-from signoff.attest.strict_yaml import Document, load_mapping
+from signoff.attest.strict_yaml import Document, KeyPath, load_mapping
 from signoff.trust.policy.criteria import BUILTIN_CRITERIA, CriteriaGraph
 from signoff.trust.policy.durations import parse_duration
 from signoff.trust.policy.trust_settings import Ownertrust, TrustSettings, Validity
 
 SCHEMA = "policy/v1"
 DEFAULT_POLICY = Path("signoff-policy.yaml")
-MAX_POLICY_BYTES = 1024 * 1024
 _TOP = {"signoff", "registries", "trust", "require", "rules", "criteria"}
 _TRUST = {"roots", "introducers", "marginals-needed", "completes-needed", "max-depth",
           "min-validity", "min-key-age"}
 _REQUIRE = {"criteria", "signers", "min-age"}
 _REGISTRY = {"path", "maintainers", "since"}
-
-
-class PolicyError(InputError):
-    """The policy file is malformed or asks for something impossible."""
 
 
 @dataclass(frozen=True)
@@ -96,8 +92,8 @@ def load_policy(path: Path) -> Policy:
     if not path.exists():
         raise PolicyError("policy file not found", file=path,
                           hint="pass --policy FILE, or create ./signoff-policy.yaml")
-    data = read_bounded(path, "policy file", MAX_POLICY_BYTES, PolicyError)
-    doc = load_mapping(data, str(path), max_bytes=MAX_POLICY_BYTES, error=PolicyError)
+    data = read_bounded(path, "policy file", LIMITS.policy_bytes, PolicyError)
+    doc = load_mapping(data, str(path), max_bytes=LIMITS.policy_bytes, error=PolicyError)
     return _PolicyReader(doc, path).policy()
 
 
@@ -106,26 +102,27 @@ class _PolicyReader:
         self.doc = doc
         self.path = path
 
-    def fail(self, message: str, key: str) -> PolicyError:
+    def fail(self, message: str, key: str | KeyPath) -> PolicyError:
+        """An error at the line of `key` (a top-level key or a key path)."""
         return PolicyError(message, file=self.doc.source, line=self.doc.line_of(key))
 
-    def mapping(self, value: Any, where: str, allowed: set[str], key: str) -> dict[str, Any]:
+    def mapping(self, value: Any, where: str, allowed: set[str], key: KeyPath) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise self.fail(f"{where} must be a mapping", key)
         unknown = sorted(set(value) - allowed)
         if unknown:
-            line_key = unknown[0] if self.doc.line_of(unknown[0]) else key
             raise self.fail(f"unknown key {unknown[0]!r} in {where}; known keys: "
-                            f"{', '.join(sorted(allowed))}", line_key)
+                            f"{', '.join(sorted(allowed))}", (*key, unknown[0]))
         return value
 
     def policy(self) -> Policy:
-        data = self.mapping(self.doc.data, "the policy", _TOP, "signoff")
+        data = self.mapping(self.doc.data, "the policy", _TOP, ())
         if data.get("signoff") != SCHEMA:
-            raise self.fail(f"first key must be `signoff: {SCHEMA}`", "signoff")
+            raise self.fail(f"first key must be `signoff: {SCHEMA}`",
+                            "signoff" if "signoff" in data else next(iter(data), "signoff"))
         criteria = self.criteria(data.get("criteria", {}))
-        require_data = self.mapping(data.get("require"), "require", _REQUIRE, "require")
-        base = self.requirement(require_data, None, criteria, "require")
+        require_data = self.mapping(data.get("require"), "require", _REQUIRE, ("require",))
+        base = self.requirement(require_data, None, criteria, "require", ("require",))
         return Policy(
             source=self.path,
             registries=self.registries(data.get("registries")),
@@ -141,74 +138,80 @@ class _PolicyReader:
         found = []
         for i, item in enumerate(value):
             where = f"registries[{i}]"
-            entry = self.mapping(item, where, _REGISTRY, "registries")
+            at: KeyPath = ("registries", i)
+            entry = self.mapping(item, where, _REGISTRY, at)
             raw_path = entry.get("path")
             if not isinstance(raw_path, str) or not raw_path or "\x00" in raw_path:
-                raise self.fail(f"{where}.path must be a path", "registries")
+                raise self.fail(f"{where}.path must be a path", (*at, "path"))
             maintainers = tuple(self.fingerprints(entry.get("maintainers", []),
-                                                  f"{where}.maintainers", "registries"))
+                                                  f"{where}.maintainers", (*at, "maintainers")))
             since = entry.get("since")
             if since is not None and not isinstance(since, str):
-                raise self.fail(f"{where}.since must be a commit id", "registries")
+                raise self.fail(f"{where}.since must be a commit id", (*at, "since"))
             if (since is None) != (not maintainers):
                 raise self.fail(f"{where}: maintainers and since go together: the rule covers "
-                                "the main-line commits after since", "registries")
+                                "the main-line commits after since", at)
             found.append(RegistrySource((self.path.parent / raw_path).resolve(), maintainers,
                                         since))
         return tuple(found)
 
-    def fingerprints(self, value: Any, where: str, key: str) -> list[str]:
+    def fingerprints(self, value: Any, where: str, key: KeyPath) -> list[str]:
         if not isinstance(value, list):
             raise self.fail(f"{where} must be a list of fingerprints", key)
         found = []
-        for item in value:
+        for i, item in enumerate(value):
             try:
                 found.append(normalize_fingerprint(item if isinstance(item, str) else ""))
             except ValueError:
-                raise self.fail(f"{where}: {item!r} is not a 40-hex fingerprint", key) from None
+                raise self.fail(f"{where}: {item!r} is not a 40-hex fingerprint",
+                                (*key, i)) from None
         return found
 
     def trust(self, value: Any) -> TrustSettings:
-        data = self.mapping(value, "trust", _TRUST, "trust")
-        roots = self.fingerprints(data.get("roots", []), "trust.roots", "trust")
+        data = self.mapping(value, "trust", _TRUST, ("trust",))
+        roots = self.fingerprints(data.get("roots", []), "trust.roots", ("trust", "roots"))
         if not roots:
             # Fail closed: with no root nobody is valid, which is never what was meant.
-            raise self.fail("trust.roots must name at least one key", "trust")
+            raise self.fail("trust.roots must name at least one key", ("trust", "roots"))
         introducers_raw = data.get("introducers", {})
         if not isinstance(introducers_raw, dict):
             raise self.fail("trust.introducers must map fingerprints to full, marginal or never",
-                            "trust")
+                            ("trust", "introducers"))
         introducers: dict[str, Ownertrust] = {}
         for fpr, level in introducers_raw.items():
             try:
                 norm = normalize_fingerprint(fpr)
             except ValueError:
                 raise self.fail(f"trust.introducers: {fpr!r} is not a fingerprint",
-                                "trust") from None
+                                ("trust", "introducers", str(fpr))) from None
             if level not in ("full", "marginal", "never"):
                 raise self.fail(f"trust.introducers.{fpr}: {level!r} must be full, marginal "
-                                "or never", "trust")
+                                "or never", ("trust", "introducers", fpr))
             introducers[norm] = Ownertrust(level)
         min_validity = data.get("min-validity", "full")
         if min_validity not in ("ultimate", "full", "marginal"):
-            raise self.fail("trust.min-validity must be ultimate, full or marginal", "trust")
+            raise self.fail("trust.min-validity must be ultimate, full or marginal",
+                            ("trust", "min-validity"))
         return TrustSettings(
             roots=frozenset(roots),
             introducers=introducers,
-            marginals_needed=self.count(data, "marginals-needed", 3, "trust"),
-            completes_needed=self.count(data, "completes-needed", 1, "trust"),
-            max_depth=self.count(data, "max-depth", 5, "trust"),
+            marginals_needed=self.count(data, "marginals-needed", 3, "trust", ("trust",)),
+            completes_needed=self.count(data, "completes-needed", 1, "trust", ("trust",)),
+            max_depth=self.count(data, "max-depth", 5, "trust", ("trust",)),
             min_validity=Validity(min_validity),
-            min_key_age=self.duration(data.get("min-key-age", "0"), "trust.min-key-age", "trust"),
+            min_key_age=self.duration(data.get("min-key-age", "0"), "trust.min-key-age",
+                                      ("trust", "min-key-age")),
         )
 
-    def count(self, data: dict[str, Any], name: str, default: int, key: str) -> int:
+    def count(self, data: dict[str, Any], name: str, default: int, label: str,
+              at: KeyPath) -> int:
         value = data.get(name, default)
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 255:
-            raise self.fail(f"{key}.{name} must be a whole number from 1 to 255", key)
+            raise self.fail(f"{label}.{name} must be a whole number from 1 to 255",
+                            (*at, name))
         return value
 
-    def duration(self, value: Any, where: str, key: str) -> int:
+    def duration(self, value: Any, where: str, key: KeyPath) -> int:
         if isinstance(value, int) and not isinstance(value, bool) and value == 0:
             return 0
         if not isinstance(value, str):
@@ -223,49 +226,54 @@ class _PolicyReader:
             raise self.fail("criteria must map names to {implies: [...]}", "criteria")
         implies = dict(BUILTIN_CRITERIA)
         for name, spec in value.items():
+            at: KeyPath = ("criteria", str(name))
             if not is_valid_criterion(name):
                 raise self.fail(f"criterion name {name!r} must be lower-case, like "
-                                "safe-to-deploy", "criteria")
+                                "safe-to-deploy", at)
             if name in BUILTIN_CRITERIA:
-                raise self.fail(f"criterion {name!r} is built in and cannot be redefined",
-                                "criteria")
+                raise self.fail(f"criterion {name!r} is built in and cannot be redefined", at)
             spec = self.mapping(spec if spec is not None else {}, f"criteria.{name}",
-                                {"implies", "description"}, "criteria")
+                                {"implies", "description"}, at)
             targets = spec.get("implies", [])
             if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
-                raise self.fail(f"criteria.{name}.implies must be a list of names", "criteria")
+                raise self.fail(f"criteria.{name}.implies must be a list of names",
+                                (*at, "implies"))
             implies[name] = tuple(targets)
         for name, targets in implies.items():
-            for target in targets:
+            for i, target in enumerate(targets):
                 if target not in implies:
                     raise self.fail(f"criteria.{name} implies unknown criterion {target!r}",
-                                    "criteria")
+                                    ("criteria", name, "implies", i))
         return CriteriaGraph(implies)
 
     def requirement(self, data: dict[str, Any], base: Requirement | None,
-                    criteria: CriteriaGraph, key: str) -> Requirement:
+                    criteria: CriteriaGraph, key: str, at: KeyPath) -> Requirement:
+        """`key` names the requirement in messages; `at` is its key path, for the line."""
         if "criteria" in data:
             raw = data["criteria"]
             names = [raw] if isinstance(raw, str) else raw
             if not isinstance(names, list) or not names or not all(
                     isinstance(n, str) for n in names):
-                raise self.fail(f"{key}.criteria must be a criterion or a list of them", key)
-            for name in names:
+                raise self.fail(f"{key}.criteria must be a criterion or a list of them",
+                                (*at, "criteria"))
+            for i, name in enumerate(names):
                 if not criteria.known(name):
                     raise self.fail(f"{key}.criteria: unknown criterion {name!r}; known: "
-                                    f"{', '.join(sorted(criteria.implies))}", key)
+                                    f"{', '.join(sorted(criteria.implies))}",
+                                    (*at, "criteria", i))
             required = tuple(names)
         elif base is not None:
             required = base.criteria
         else:
-            raise self.fail(f"{key}.criteria is required (e.g. safe-to-deploy)", key)
+            raise self.fail(f"{key}.criteria is required (e.g. safe-to-deploy)", at)
         if "signers" in data:
-            signers = self.count(data, "signers", 1, key)
+            signers = self.count(data, "signers", 1, key, at)
         elif base is not None:
             signers = base.signers
         else:
-            raise self.fail(f"{key}.signers is required (e.g. 2)", key)
-        min_age = (self.duration(data["min-age"], f"{key}.min-age", key) if "min-age" in data
+            raise self.fail(f"{key}.signers is required (e.g. 2)", at)
+        min_age = (self.duration(data["min-age"], f"{key}.min-age", (*at, "min-age"))
+                   if "min-age" in data
                    else base.min_age if base is not None else 0)
         return Requirement(required, signers, min_age)
 
@@ -275,14 +283,17 @@ class _PolicyReader:
         found = []
         for i, item in enumerate(value):
             where = f"rules[{i}]"
-            entry = self.mapping(item, where, {"projects", "require"}, "rules")
+            at: KeyPath = ("rules", i)
+            entry = self.mapping(item, where, {"projects", "require"}, at)
             patterns = entry.get("projects")
             if not isinstance(patterns, list) or not patterns or not all(
                     isinstance(p, str) and p for p in patterns):
                 raise self.fail(f"{where}.projects must be a non-empty list of patterns",
-                                "rules")
-            require = self.mapping(entry.get("require"), f"{where}.require", _REQUIRE, "rules")
+                                (*at, "projects"))
+            require = self.mapping(entry.get("require"), f"{where}.require", _REQUIRE,
+                                   (*at, "require"))
             found.append(Rule(tuple(p.lower().replace("_", "-").replace(".", "-")
                                     for p in patterns),
-                              self.requirement(require, base, criteria, "rules"), i))
+                              self.requirement(require, base, criteria, "rules",
+                                               (*at, "require")), i))
         return tuple(found)

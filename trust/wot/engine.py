@@ -57,6 +57,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from signoff.attest.limits import LIMITS
 from signoff.attest.names import short_fpr
 from signoff.trust.outcomes import Code, Reason
 from signoff.trust.policy.trust_settings import Ownertrust, TrustSettings, Validity
@@ -64,8 +65,6 @@ from signoff.trust.wot.keys import Certification, Key
 
 MIN_CERT_LEVEL = 2
 """GnuPG's default `--min-cert-level`: class 0x11 (persona) certifications do not count."""
-MAX_PATHS = 5
-"""Certification paths kept per key for explanations."""
 
 # GnuPG's numeric trust levels, so that its comparisons can be copied as they are.
 _UNKNOWN, _UNDEFINED, _NEVER, _MARGINAL, _FULLY, _ULTIMATE = 0, 2, 3, 4, 5, 6
@@ -532,7 +531,7 @@ class _Walk:
         counted = sorted((depth[s], s) for s, lvl in signers.items()
                          if lvl >= _MARGINAL and s in depth)
         paths: list[tuple[str, ...]] = []
-        for _, signer in counted[:MAX_PATHS]:
+        for _, signer in counted[:LIMITS.trust_paths]:
             head = self._shortest(signer, depth, cache)
             if head is not None:
                 paths.append((*head, fpr))
