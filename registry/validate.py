@@ -36,6 +36,7 @@ from pathlib import Path
 
 import pygit2
 
+from signoff.attest.annotations import github_annotation
 from signoff.attest.errors import AttestationError, InputError, RegistryError, SignoffError
 from signoff.attest.gpg import (
     Keyring,
@@ -95,10 +96,7 @@ class Finding:
 
     def github(self) -> str:
         """A GitHub Actions workflow annotation: `::error file=PATH::message`."""
-        props = f"file={_escape_property(self.path)}"
-        if self.line is not None:
-            props += f",line={self.line}"
-        return f"::error {props}::{_escape_data(self.message)}"
+        return github_annotation("error", self.message, self.path, self.line)
 
 
 @dataclass(frozen=True)
@@ -568,11 +566,3 @@ def _describe(item: tuple[str, ...]) -> str:
     if kind == "sub":
         return f"subkey {item[1]}"
     return " ".join(item)
-
-
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
