@@ -94,7 +94,7 @@ def test_on_equal_dates_the_rejection_wins(builder: RegistryBuilder) -> None:
     assert code == 1 and "Traceback" not in stderr
     entries = {e["verdict"]: e for e in _alice_entries(doc)}
     assert entries["rejected"]["counted"]
-    assert entries["approved"]["code"] == "superseded"
+    assert _code(entries["approved"]) == "superseded"
 
 
 def test_a_replay_shows_in_explain(builder: RegistryBuilder) -> None:
