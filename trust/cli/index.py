@@ -29,14 +29,12 @@ def build_command(
     from signoff.trust.index.build import build_index, fetch_pages
     from signoff.trust.serve.upstream import UpstreamError
 
-    session = CheckSession.open(load_policy(policy))
     try:
-        built = build_index(session, folder, lambda names: fetch_pages(upstream, names))
+        with CheckSession.open(load_policy(policy)) as session:
+            built = build_index(session, folder, lambda names: fetch_pages(upstream, names))
     except UpstreamError as e:
         raise EnvironmentProblem(f"the upstream index failed: {e}",
                                  hint=f"is {upstream} reachable?") from e
-    finally:
-        session.close()
     shown = sum(len(p.shown) for p in built.pages)
     hidden = sum(len(p.hidden) for p in built.pages)
     typer.echo(f"{folder}: {len(built.pages)} projects, {shown} vetted files listed, "

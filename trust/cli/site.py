@@ -22,9 +22,6 @@ def site_command(
     from signoff.trust.decide.checker import CheckSession
     from signoff.trust.site.build import build_site
 
-    session = CheckSession.open(load_policy(policy))
-    try:
+    with CheckSession.open(load_policy(policy)) as session:
         tree = build_site(session, folder)
-    finally:
-        session.close()
     typer.echo(f"{folder}/index.html: {tree.summary()}")

@@ -14,6 +14,7 @@ from signoff.attest.model import release_name_and_version
 from signoff.attest.names import normalize_project, normalize_version
 from signoff.trust.decide.checker import CheckSession
 from signoff.trust.decide.rules import FileVerdict
+from signoff.trust.outcomes import Code, Reason
 from signoff.trust.release import ReleaseFile
 from signoff.trust.simple.model import IndexFile, ProjectPage
 
@@ -24,10 +25,8 @@ class HiddenFile:
 
     file: IndexFile
     """As the upstream lists it."""
-    code: str
-    """Stable code: `no-sha256`, `not-a-release-file`, `other-project`, or `policy`."""
-    reasons: tuple[str, ...]
-    """Why, for people; for `policy`, the verdict's reasons."""
+    reasons: tuple[Reason, ...]
+    """Why: the verdict's reasons when it was judged, else why it could not be."""
     verdict: FileVerdict | None = None
     """The verdict, when the file was judged."""
 
@@ -99,16 +98,14 @@ def vet_page(session: CheckSession, page: ProjectPage, cache: VerdictCache | Non
         try:
             project, version = release_name_and_version(f.filename)
         except ValueError as e:
-            hidden.append(HiddenFile(f, "not-a-release-file", (str(e),)))
+            hidden.append(HiddenFile(f, (Reason(Code.NOT_A_RELEASE_FILE, {"detail": str(e)}),)))
             continue
         if normalize_project(project) != page.name:
-            hidden.append(HiddenFile(f, "other-project", (
-                f"the file name names project {project}, not {page.name}",)))
+            hidden.append(HiddenFile(f, (Reason(Code.OTHER_PROJECT,
+                                            {"named": project, "page": page.name}),)))
             continue
         if f.sha256 is None:
-            hidden.append(HiddenFile(f, "no-sha256", (
-                "the upstream gives no sha256 for this file, so it cannot be matched to an "
-                "attestation",)))
+            hidden.append(HiddenFile(f, (Reason(Code.UNLISTED_SHA256),)))
             continue
         to_judge.append((f, ReleaseFile(page.name, normalize_version(version), f.sha256,
                                         f.filename, f.size, source=f.url)))
@@ -138,8 +135,8 @@ def vet_page(session: CheckSession, page: ProjectPage, cache: VerdictCache | Non
             shown.append(replace(f, size=size))
             passed[f.filename] = verdict
         else:
-            hidden.append(HiddenFile(f, "policy", tuple(verdict.reasons)
-                                     or ("no verified attestation gives its size",), verdict))
+            # A pass always has one agreed size (SizeAgrees); were it otherwise, hide it anyway.
+            hidden.append(HiddenFile(f, tuple(verdict.reasons), verdict))
     return VettedPage(page.name, tuple(shown), tuple(hidden), passed)
 
 

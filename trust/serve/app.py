@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from signoff.attest.names import normalize_project
 from signoff.trust.decide.listing import VettedPage
+from signoff.trust.report.words import describe
 from signoff.trust.serve.registries import RegistriesUnavailable, RegistryView
 from signoff.trust.serve.stream import verified_stream
 from signoff.trust.serve.upstream import Upstream, UpstreamError
@@ -220,7 +221,7 @@ def _refused(result: VettedPage, filename: str, sha256: str) -> Response:
                       f"for {result.name}\n")
     lines = [f"{filename} is not vetted under this server's policy; refused:"]
     for h in hidden:
-        lines += [f"  [{h.code}] {reason}" for reason in h.reasons]
+        lines += [f"  [{r.code.value}] {describe(r)}" for r in h.reasons]
     return _error(403, "\n".join(lines) + "\n")
 
 

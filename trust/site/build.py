@@ -15,6 +15,7 @@ from packaging.version import InvalidVersion, Version
 from signoff.trust.decide.checker import CheckSession
 from signoff.trust.decide.listing import attested_projects
 from signoff.trust.decide.rules import FileVerdict, JudgedAttestation
+from signoff.trust.outcomes import Reason
 from signoff.trust.report.static_tree import StaticTree
 from signoff.trust.site.pages import render, stylesheet
 from signoff.trust.wot.keys import Key
@@ -41,7 +42,7 @@ class KeyPage:
     key: Key | None
     validity: str
     counted: bool
-    why_not: str | None
+    why_not: Reason | None
     path: tuple[str, ...]
     attested: list[tuple[str, str, FileVerdict, JudgedAttestation]] = field(default_factory=list)
     """(project, version, verdict, attestation) of every statement it signed."""

@@ -15,6 +15,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from signoff.trust.decide.listing import VettedPage
+from signoff.trust.report.words import describe
 
 
 @cache
@@ -25,6 +26,7 @@ def environment() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["short"] = lambda fpr: fpr[-16:] if isinstance(fpr, str) else fpr
     env.filters["when"] = _when
+    env.filters["describe"] = lambda reason: "" if reason is None else describe(reason)
     return env
 
 
