@@ -152,7 +152,7 @@ SAMPLES: dict[Code, dict[str, Any]] = {
     Code.WAIT: {"wait": 86400, "signers": 2, "min_age": 7 * 86400},
     Code.WITHDRAW_REJECTION: {},
     Code.RESOLVE_CONFLICT: {},
-    Code.UNLISTED_SHA256: {},
+    Code.NO_UPSTREAM_HASH: {},
     Code.NOT_A_RELEASE_FILE: {"detail": "not a wheel"},
     Code.OTHER_PROJECT: {"named": "a", "page": "b"},
 }

@@ -89,7 +89,7 @@ class Code(StrEnum):
     params: requirement, reason (the input reader's words)."""
 
     # -- why an index leaves out a file its upstream lists ------------------------------------
-    UNLISTED_SHA256 = "unlisted-sha256"
+    NO_UPSTREAM_HASH = "no-upstream-hash"
     """The upstream gives no sha256 for the file, so no attestation can match it."""
     NOT_A_RELEASE_FILE = "not-a-release-file"
     """The upstream's file name is not a wheel or sdist name. params: detail."""

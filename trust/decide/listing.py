@@ -105,7 +105,7 @@ def vet_page(session: CheckSession, page: ProjectPage, cache: VerdictCache | Non
                                             {"named": project, "page": page.name}),)))
             continue
         if f.sha256 is None:
-            hidden.append(HiddenFile(f, (Reason(Code.UNLISTED_SHA256),)))
+            hidden.append(HiddenFile(f, (Reason(Code.NO_UPSTREAM_HASH),)))
             continue
         to_judge.append((f, ReleaseFile(page.name, normalize_version(version), f.sha256,
                                         f.filename, f.size, source=f.url)))

@@ -87,7 +87,7 @@ def describe(reason: Reason) -> str:
                     f"{p['version']}; not hashed")
         case Code.INPUT_PROBLEM:
             return f"{p['requirement']}: {p['reason']}"
-        case Code.UNLISTED_SHA256:
+        case Code.NO_UPSTREAM_HASH:
             return ("the upstream gives no sha256 for this file, so it cannot be matched to an "
                     "attestation")
         case Code.NOT_A_RELEASE_FILE:
