@@ -26,6 +26,7 @@ from signoff.registry.layout import (
     project_dir,
     version_dir,
 )
+from signoff.registry.objects import corrupt, guard_objects, reading_objects
 
 REGISTRY_SCHEMA = "registry/v1"
 LAYOUT_VERSION = 1
@@ -70,6 +71,7 @@ class Registry:
         except pygit2.GitError as e:
             raise RegistryError("not a git repository", file=path,
                                 hint="create one with `signoff registry init PATH`") from e
+        guard_objects(repo, path)
         registry = cls(repo, path)
         if repo.head_is_unborn:
             raise RegistryError("HEAD names a branch with no commits (an empty repository, or "
@@ -90,6 +92,7 @@ class Registry:
         if not name or "\n" in name or len(name) > 200:
             raise InputError(f"registry name {name!r} must be one short line")
         repo = pygit2.init_repository(str(path), initial_head="main")
+        guard_objects(repo, path)
         registry = cls(repo, path)
         header = (f"signoff: {REGISTRY_SCHEMA}\nname: {_yaml_quote(name)}\n"
                   f"layout: {LAYOUT_VERSION}\n").encode()
@@ -114,7 +117,7 @@ class Registry:
         try:
             return self.repo.head.peel(pygit2.Commit)
         except (pygit2.GitError, KeyError) as e:
-            raise RegistryError("cannot resolve HEAD", file=self.path) from e
+            raise RegistryError(f"cannot resolve HEAD: {e}", file=self.path) from e
 
     def resolve(self, rev: str) -> pygit2.Commit:
         """A commit from any revision string git accepts."""
@@ -127,10 +130,19 @@ class Registry:
         return commit if commit is not None else self.head_commit()
 
     def _entry(self, path: str, commit: pygit2.Commit | None) -> pygit2.Object | None:
-        try:
-            return self._commit(commit).tree[path]
-        except KeyError:
-            return None
+        # One name at a time: libgit2's path lookup reports a missing subtree object as an
+        # absent path, which would hide a rejection instead of failing closed.
+        with reading_objects(self.path):
+            node: pygit2.Object = self._commit(commit).tree
+            for name in path.split("/"):
+                if not isinstance(node, pygit2.Tree) or name not in node:
+                    return None
+                found = self.repo.get(node[name].id)
+                if found is None:
+                    raise corrupt(self.path, str(node[name].id), "missing, though a tree "
+                                  f"names it at {path}")
+                node = found
+            return node
 
     def read_file(self, path: str, commit: pygit2.Commit | None = None) -> bytes | None:
         """Committed bytes of a regular file, or None when absent."""
@@ -152,6 +164,11 @@ class Registry:
         keys: dict[str, bytes] = {}
         if not isinstance(tree, pygit2.Tree):
             return keys
+        with reading_objects(self.path):
+            return self._keys_in(tree)
+
+    def _keys_in(self, tree: pygit2.Tree) -> dict[str, bytes]:
+        keys: dict[str, bytes] = {}
         for entry in tree:
             fpr = parse_key_path(f"{KEYS_DIR}/{entry.name}")
             if fpr is None or not isinstance(entry, pygit2.Blob):
@@ -170,7 +187,8 @@ class Registry:
         tree = self._entry(directory, commit)
         if not isinstance(tree, pygit2.Tree):
             return []
-        return _statements_in(tree, directory)
+        with reading_objects(self.path):
+            return _statements_in(tree, directory)
 
     def files_of_version(self, project: str, version: str,
                          commit: pygit2.Commit | None = None) -> dict[str, list[StoredAttestation]]:
@@ -180,9 +198,10 @@ class Registry:
         found: dict[str, list[StoredAttestation]] = {}
         if not isinstance(tree, pygit2.Tree):
             return found
-        for entry in tree:
-            if isinstance(entry, pygit2.Tree) and entry.name:
-                found[entry.name] = _statements_in(entry, f"{directory}/{entry.name}")
+        with reading_objects(self.path):
+            for entry in tree:
+                if isinstance(entry, pygit2.Tree) and entry.name:
+                    found[entry.name] = _statements_in(entry, f"{directory}/{entry.name}")
         return found
 
     def versions_of(self, project: str, commit: pygit2.Commit | None = None) -> list[str]:
@@ -196,8 +215,9 @@ class Registry:
         """True when the work tree has changes that are not committed."""
         if self.repo.is_bare:
             return False
-        return any(flags != pygit2.enums.FileStatus.IGNORED
-                   for flags in self.repo.status().values())
+        with reading_objects(self.path):
+            return any(flags != pygit2.enums.FileStatus.IGNORED
+                       for flags in self.repo.status().values())
 
     # -- writing -------------------------------------------------------------------------------
 

@@ -1,7 +1,10 @@
 """Pull-request validation: can the change from a base to a head be merged into a registry?
 
-Everything between the merge base and the head is judged as one change (what a merge would
-bring in), found by a tree walk pruned by subtree id. The rules:
+A pull request is judged by what merging it would do to the base as it is now: the merge of
+head into the base tip is computed (a conflict refuses the pull request), and the change from
+the base tip to that result is judged as one, found by a tree walk pruned by subtree id. So a
+branch cut before the maintainers removed something, merged with the base and restoring it,
+is seen restoring it. The rules:
 
 - Only layout paths: statements, their signatures and key files; no stray files, symlinks,
   submodules or executable bits, nothing over its size cap. The registry's own files
@@ -12,6 +15,8 @@ bring in), found by a tree walk pruned by subtree id. The rules:
   which the rules above make the same signer's. A replay of the signer's own older statement
   is refused by the date.
 - Deleting an attestation or a key is refused unless removals are allowed (maintainers only).
+  Re-adding a path that the base tip lacks but an earlier main-line (first-parent) commit of
+  the base had is undoing a removal, and needs the same flag.
 - A key file may be added; an existing one may only gain material (certifications, user IDs,
   subkeys, a revocation). Nothing it had may disappear.
 - A new statement whose filename is already attested under another sha256 is a hash conflict.
@@ -24,13 +29,14 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pygit2
 
+from signoff.attest.annotations import github_annotation
 from signoff.attest.errors import AttestationError, InputError, RegistryError, SignoffError
 from signoff.attest.gpg import (
     Keyring,
@@ -60,6 +66,7 @@ from signoff.registry.layout import (
     statement_path,
     version_dir,
 )
+from signoff.registry.objects import reading_objects
 from signoff.registry.templates import TEMPLATE_PATHS
 
 REGISTRY_FILES = frozenset({REGISTRY_FILE, *TEMPLATE_PATHS})
@@ -89,10 +96,7 @@ class Finding:
 
     def github(self) -> str:
         """A GitHub Actions workflow annotation: `::error file=PATH::message`."""
-        props = f"file={_escape_property(self.path)}"
-        if self.line is not None:
-            props += f",line={self.line}"
-        return f"::error {props}::{_escape_data(self.message)}"
+        return github_annotation("error", self.message, self.path, self.line)
 
 
 @dataclass(frozen=True)
@@ -128,21 +132,40 @@ class ValidationReport:
 def validate(repo: pygit2.Repository, base: str, head: str, allow_removals: bool = False,
              allow_registry_files: bool = False, workers: int | None = None
              ) -> ValidationReport:
-    """Judge the change from the merge base of `base` and `head` to `head`."""
-    base_commit = _resolve(repo, base)
-    head_commit = _resolve(repo, head)
-    merge_base = repo.merge_base(base_commit.id, head_commit.id)
-    if merge_base is None:
-        raise RegistryError(f"{base} and {head} share no history", file=repo.path,
-                            hint="fetch the full history (fetch-depth: 0) and the base branch")
-    start = repo[merge_base].peel(pygit2.Commit)
-    run = _Validation(repo, start.tree, head_commit.tree, allow_removals, allow_registry_files)
-    run.classify(tree_changes(start.tree, head_commit.tree))
-    run.check_keys()
-    run.check_statements(workers)
+    """Judge what merging `head` would change in the tip of `base`."""
+    with reading_objects(repo.path):
+        base_commit = _resolve(repo, base)
+        head_commit = _resolve(repo, head)
+        merge_base = repo.merge_base(base_commit.id, head_commit.id)
+        if merge_base is None:
+            raise RegistryError(f"{base} and {head} share no history", file=repo.path,
+                                hint="fetch the full history (fetch-depth: 0) and the base "
+                                     "branch")
+        run = _judge_merge(repo, base, base_commit, head_commit, allow_removals,
+                           allow_registry_files, workers)
     findings = tuple(sorted(run.findings, key=lambda f: (f.path, f.line or 0, f.message)))
     return ValidationReport(str(base_commit.id), str(head_commit.id), str(merge_base), findings,
                             len(run.statements), len(run.keys))
+
+
+def _judge_merge(repo: pygit2.Repository, base: str, base_commit: pygit2.Commit,
+                 head_commit: pygit2.Commit, allow_removals: bool, allow_registry_files: bool,
+                 workers: int | None) -> _Validation:
+    merged = repo.merge_commits(base_commit, head_commit)
+    if merged.conflicts is not None:
+        run = _Validation(repo, base_commit.tree, base_commit.tree, allow_removals,
+                          allow_registry_files)
+        for path in sorted({e.path for trio in merged.conflicts for e in trio if e is not None}):
+            run.fail(path, f"conflicts with {base}, which changed or removed it after this "
+                           f"branch was cut; rebase onto {base} and keep its version")
+        return run
+    result = repo[merged.write_tree(repo)].peel(pygit2.Tree)
+    run = _Validation(repo, base_commit.tree, result, allow_removals, allow_registry_files)
+    run.classify(tree_changes(base_commit.tree, result))
+    run.check_readditions(base, base_commit)
+    run.check_keys()
+    run.check_statements(workers)
+    return run
 
 
 def _resolve(repo: pygit2.Repository, rev: str) -> pygit2.Commit:
@@ -168,6 +191,7 @@ class _Validation:
         self.keys: dict[str, pygit2.Object] = {}
         self.bad_paths: set[str] = set()
         self.bad_keys: set[str] = set()
+        self.added: set[str] = set()
         self._subjects: dict[tuple[str, str], dict[str, set[str]]] = {}
 
     def fail(self, path: str, message: str, line: int | None = None) -> None:
@@ -181,6 +205,8 @@ class _Validation:
             if new is None:
                 self._removed(path)
                 continue
+            if change.old is None:
+                self.added.add(path)
             if not self._plain_file(path, new):
                 self.bad_paths.add(path)
                 continue
@@ -245,6 +271,26 @@ class _Validation:
                             "changes only attestations/ and keys/ (maintainers: "
                             "--allow-registry-files)")
         self._within(path, entry, LIMITS.registry_file_bytes)
+
+    def check_readditions(self, base: str, tip: pygit2.Commit) -> None:
+        """Paths added back that the base's main line once had: a removal being undone."""
+        added = {path for path in self.added if path.split("/", 1)[0] in (ATTESTATIONS_DIR,
+                                                                          KEYS_DIR)}
+        if not added or self.allow_removals:
+            return
+        # Newest first along the first parents: the first commit holding a path is the last
+        # one before the removal; its first-parent child removed it.
+        remover = tip
+        for commit in _first_parents(tip):
+            for path in sorted(added):
+                if lookup(commit.tree, path) is not None:
+                    added.discard(path)
+                    self.fail(path, f"re-adds what {base} removed in commit "
+                                    f"{str(remover.id)[:12]}; undoing a removal is for "
+                                    "maintainers (--allow-removals)")
+            if not added:
+                return
+            remover = commit
 
     # -- key files ---------------------------------------------------------------------------
 
@@ -397,6 +443,14 @@ class _Validation:
                                         f"{parsed.fpr} as its file name says")
 
 
+def _first_parents(tip: pygit2.Commit) -> Iterator[pygit2.Commit]:
+    """The commits before `tip` along its first parents, newest first."""
+    commit = tip
+    while commit.parents:
+        commit = commit.parents[0]
+        yield commit
+
+
 def _blob_data(entry: pygit2.Object) -> bytes:
     assert isinstance(entry, pygit2.Blob)
     return entry.data
@@ -512,11 +566,3 @@ def _describe(item: tuple[str, ...]) -> str:
     if kind == "sub":
         return f"subkey {item[1]}"
     return " ".join(item)
-
-
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")

@@ -14,9 +14,9 @@ from signoff.attest.model import Verdict
 from signoff.registry.gittree import tree_with
 from signoff.registry.repo import Registry
 from signoff.registry.sign import Vouched, subject_for_file, vouch
-from signoff.trust.cli.main import gather_inputs
 from signoff.trust.decide.checker import CheckReport, CheckSession
 from signoff.trust.demo.sample_dists import build_sdist, build_wheel
+from signoff.trust.inputs.gather import gather_inputs
 from signoff.trust.policy.policy import load_policy
 from tests.harness.gnupg import remove_home
 
@@ -104,11 +104,8 @@ class RegistryBuilder:
         """Run the check core over release files, folders or requirements files."""
         loaded = load_policy(policy or self.tmp / "signoff-policy.yaml")
         files, problems = gather_inputs(list(inputs), [])
-        session = CheckSession.open(loaded, now=now, state_dir=self.tmp / "state")
-        try:
+        with CheckSession.open(loaded, now=now, state_dir=self.tmp / "state") as session:
             return session.check(files, problems)
-        finally:
-            session.close()
 
     def close(self) -> None:
         """Stop the gpg agent and remove the GnuPG home with its secret keys."""

@@ -10,10 +10,12 @@ from pathlib import Path
 from signoff.attest.model import Verdict
 from signoff.registry.repo import Registry
 from signoff.registry.sign import subject_for_file, vouch
-from signoff.trust.cli.main import gather_inputs
 from signoff.trust.decide.checker import CheckSession
 from signoff.trust.demo.sample_dists import build_wheel
+from signoff.trust.inputs.gather import gather_inputs
+from signoff.trust.outcomes import Code
 from signoff.trust.policy.policy import load_policy
+from signoff.trust.report.words import describe
 from tests.builder import RegistryBuilder
 from tests.harness.cli import run_cli
 from tests.harness.git import git
@@ -30,7 +32,9 @@ def test_min_age_counts_from_the_commit_not_the_date_field(builder: RegistryBuil
     builder.policy(roots=["alice", "bob"], signers=2, require_extra="  min-age: 7d\n")
     verdict = builder.check(f).verdicts[0]
     assert not verdict.passed
-    assert any("policy needs 7 days" in r for r in verdict.reasons), verdict.reasons
+    assert [r.code for r in verdict.reasons] == [Code.TOO_FEW_APPROVALS], verdict.reasons
+    assert [y["need"] for y in verdict.reasons[0].params["young"]] == [7 * DAY, 7 * DAY]
+    assert "policy needs 7 days" in describe(verdict.reasons[0])
     assert all(j.age is not None and j.age < DAY for j in verdict.attestations)
     later = int(datetime.now(tz=UTC).timestamp()) + 8 * DAY
     assert builder.check(f, now=later).passed
@@ -42,7 +46,8 @@ def test_min_key_age_blunts_a_fresh_key(builder: RegistryBuilder) -> None:
     builder.policy(roots=["alice"], signers=1, trust_extra="  min-key-age: 3d\n")
     verdict = builder.check(f).verdicts[0]
     assert not verdict.passed
-    assert "trust.min-key-age" in (verdict.attestations[0].why_not or "")
+    why = verdict.attestations[0].why_not
+    assert why is not None and why.code is Code.KEY_TOO_YOUNG and why.params["need"] == 3 * DAY
     assert builder.check(f, now=int(datetime.now(tz=UTC).timestamp()) + 4 * DAY).passed
 
 
@@ -87,7 +92,7 @@ def test_several_registries_union_and_conflicting_hashes(builder: RegistryBuilde
           criteria=("safe-to-run",), key=builder.key("carol"))
     verdict = builder.check(f, policy=policy).verdicts[0]
     assert not verdict.passed
-    assert any("conflicting hash" in r for r in verdict.reasons)
+    assert Code.CONFLICTING_HASH in [r.code for r in verdict.reasons]
 
 
 def test_one_signer_counts_once_and_the_newest_attestation_wins(builder: RegistryBuilder
@@ -101,7 +106,7 @@ def test_one_signer_counts_once_and_the_newest_attestation_wins(builder: Registr
     builder.reject("alice", f)
     builder.policy(roots=["alice"], signers=1)
     verdict = builder.check(f).verdicts[0]
-    assert not verdict.passed and any("rejected by" in r for r in verdict.reasons)
+    assert not verdict.passed and verdict.reasons[0].code is Code.REJECTED
 
 
 def test_check_json_reports_age_and_first_seen(builder: RegistryBuilder) -> None:
@@ -119,11 +124,8 @@ def test_session_reads_only_committed_history(builder: RegistryBuilder) -> None:
     builder.approve("alice", f)
     policy = load_policy(builder.policy(roots=["alice"], signers=1))
     files, _ = gather_inputs([f], [])
-    session = CheckSession.open(policy, state_dir=builder.tmp / "s")
-    try:
+    with CheckSession.open(policy, state_dir=builder.tmp / "s") as session:
         assert session.check(files).passed
-    finally:
-        session.close()
 
 
 def test_an_unsigned_statement_does_not_raise_a_conflict(builder: RegistryBuilder) -> None:

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from signoff.registry.layout import statement_path
+from signoff.trust.outcomes import Code, Reason
+from signoff.trust.report.words import describe
 from tests.builder import RegistryBuilder
 from tests.harness.cli import run_cli, run_installed
 from tests.harness.gnupg import remove_home
@@ -35,8 +37,13 @@ def test_one_approval_when_two_are_needed_fails_saying_1_of_2(builder: RegistryB
     builder.policy(roots=["alice", "bob"], signers=2)
     verdict = builder.check(f).verdicts[0]
     assert not verdict.passed
-    assert any("1 of 2" in r for r in verdict.reasons)
-    assert any("one more approval" in fix for fix in verdict.fixes)
+    assert verdict.reasons == [Reason(Code.TOO_FEW_APPROVALS, {
+        "have": 1, "need": 2, "criteria": ["safe-to-deploy"], "weak": [], "young": []})]
+    assert verdict.fixes == [Reason(Code.MORE_APPROVALS,
+                                    {"missing": 1, "criteria": ["safe-to-deploy"]})]
+    assert describe(verdict.reasons[0]) == "1 of 2 trusted approvals for safe-to-deploy"
+    assert describe(verdict.fixes[0]) == ("one more approval for safe-to-deploy from a key "
+                                          "valid under this policy")
 
 
 def test_a_counted_signer_rejecting_fails_the_file(builder: RegistryBuilder) -> None:
@@ -47,7 +54,10 @@ def test_a_counted_signer_rejecting_fails_the_file(builder: RegistryBuilder) -> 
     builder.policy(roots=["alice", "bob", "carol"], signers=2)
     verdict = builder.check(f).verdicts[0]
     assert not verdict.passed
-    assert any("rejected by" in r for r in verdict.reasons)
+    assert [r.code for r in verdict.reasons] == [Code.REJECTED]
+    assert verdict.reasons[0].params["rejections"] == [
+        {"signer": builder.key("carol"), "criteria": ["safe-to-deploy"]}]
+    assert describe(verdict.reasons[0]).startswith("rejected by ")
 
 
 def test_a_rejection_by_an_uncounted_signer_does_not_fail(builder: RegistryBuilder) -> None:
@@ -77,7 +87,7 @@ def test_attestation_moved_to_another_hash_directory_does_not_count(
     verdict = builder.check(good).verdicts[0]
     assert not verdict.passed
     bob = next(j for j in verdict.attestations if j.signer == builder.key("bob"))
-    assert not bob.counted and bob.why_not and "does not match the directory" in bob.why_not
+    assert not bob.counted and bob.why_not and bob.why_not.code is Code.SUBJECT_MISMATCH
 
 
 def _sha(path: Path) -> str:
@@ -97,7 +107,8 @@ def test_statement_edited_after_signing_does_not_count(builder: RegistryBuilder)
     verdict = builder.check(f).verdicts[0]
     assert not verdict.passed
     bob = next(j for j in verdict.attestations if j.signer == builder.key("bob"))
-    assert bob.why_not and "BAD signature" in bob.why_not
+    assert bob.why_not and bob.why_not.code is Code.BAD_SIGNATURE
+    assert "BAD signature" in bob.why_not.params["problem"]
 
 
 def test_signature_by_a_key_not_in_keys_does_not_count(builder: RegistryBuilder) -> None:
@@ -109,7 +120,8 @@ def test_signature_by_a_key_not_in_keys_does_not_count(builder: RegistryBuilder)
     verdict = builder.check(f).verdicts[0]
     assert not verdict.passed
     bob = next(j for j in verdict.attestations if j.path == done.path)
-    assert bob.why_not and "not in the registry's keys/" in bob.why_not
+    assert bob.why_not and bob.why_not.code is Code.BAD_SIGNATURE
+    assert "not in the registry's keys/" in describe(bob.why_not)
 
 
 def test_signer_field_that_does_not_match_the_signing_key_does_not_count(
@@ -128,7 +140,7 @@ def test_signer_field_that_does_not_match_the_signing_key_does_not_count(
     verdict = builder.check(f).verdicts[0]
     assert not verdict.passed
     forged_entry = next(j for j in verdict.attestations if j.path == forged)
-    assert forged_entry.why_not and "signer mismatch" in forged_entry.why_not
+    assert forged_entry.why_not and forged_entry.why_not.code is Code.SIGNER_MISMATCH
 
 
 def test_safe_to_deploy_satisfies_safe_to_run_and_not_the_reverse(
@@ -144,7 +156,10 @@ def test_safe_to_deploy_satisfies_safe_to_run_and_not_the_reverse(
     assert builder.check(deploy).passed
     verdict = builder.check(run).verdicts[0]
     assert not verdict.passed
-    assert any("approved only safe-to-run" in r for r in verdict.reasons)
+    assert [r.code for r in verdict.reasons] == [Code.TOO_FEW_APPROVALS]
+    assert verdict.reasons[0].params["weak"] == [
+        {"signer": builder.key("alice"), "criteria": ["safe-to-run"]}]
+    assert "approved only safe-to-run" in describe(verdict.reasons[0])
 
 
 def test_requirements_hash_with_no_attestations_fails_naming_the_file(
@@ -285,14 +300,11 @@ def test_input_size_that_disagrees_with_the_attested_size_fails(builder: Registr
     builder.approve("alice", f)
     policy = load_policy(builder.policy(roots=["alice"], signers=1))
     right = ReleaseFile("tinyhttp", "1.0", _sha(f), f.name, f.stat().st_size, "test")
-    session = CheckSession.open(policy)
-    try:
+    with CheckSession.open(policy) as session:
         assert session.check([right]).passed
         wrong = session.check([replace(right, size=right.size + 1)])  # type: ignore[operator]
-    finally:
-        session.close()
     assert not wrong.passed
-    assert any("size" in r for r in wrong.verdicts[0].reasons)
+    assert Code.SIZE_MISMATCH in [r.code for r in wrong.verdicts[0].reasons]
 
 
 def test_oversized_statement_in_the_registry_is_reported_not_read(
@@ -305,7 +317,7 @@ def test_oversized_statement_in_the_registry_is_reported_not_read(
     verdict = builder.check(f).verdicts[0]
     assert not verdict.passed
     bob = next(j for j in verdict.attestations if j.path == done.path)
-    assert bob.why_not and "size cap" in bob.why_not
+    assert bob.why_not and bob.why_not.code is Code.STATEMENT_TOO_LARGE
 
 
 def test_a_sha512_alternative_beside_a_vetted_sha256_fails_the_requirement(
@@ -335,7 +347,7 @@ def test_check_counts_keys_the_web_of_trust_makes_valid(builder: RegistryBuilder
     assert alice.counted and alice.validity == "full"
     assert alice.trust_path == (builder.key("root"), builder.key("alice"))
     carol = by_signer[builder.key("carol")]
-    assert not carol.counted and carol.why_not and "not valid" in carol.why_not
+    assert not carol.counted and carol.why_not and carol.why_not.code is Code.SIGNER_NOT_VALID
     builder.policy(roots=["root"], signers=2,
                    trust_extra=f"  introducers: {{{builder.key('alice')}: full}}\n")
     assert builder.check(f).passed  # alice, trusted as an introducer, makes carol valid

@@ -21,7 +21,9 @@ from signoff.registry.sign import Vouched, subject_for_file, vouch
 from signoff.trust.decide.rules import JudgedAttestation
 from signoff.trust.demo.sample_dists import build_sdist, build_wheel
 from signoff.trust.inputs.requirements import parse_requirements
+from signoff.trust.outcomes import Code
 from signoff.trust.policy.policy import load_policy
+from signoff.trust.report.words import describe
 from tests.builder import RegistryBuilder
 from tests.harness.cli import run_cli
 from tests.harness.git import git
@@ -179,7 +181,9 @@ def test_hostile_statement_or_signature_does_not_count_and_says_why(
     assert verdict.counted_signers == 1
     judged = _bob(builder, verdict.attestations)
     assert not judged.counted
-    assert judged.why_not is not None and why in judged.why_not, judged.why_not
+    assert judged.why_not is not None and judged.why_not.code in (
+        Code.STATEMENT_TOO_LARGE, Code.MALFORMED_STATEMENT, Code.BAD_SIGNATURE), judged.why_not
+    assert why in describe(judged.why_not), judged.why_not
 
 
 def test_a_file_directory_committed_as_a_submodule_is_not_read(builder: RegistryBuilder) -> None:
@@ -600,4 +604,5 @@ def test_an_unsigned_statement_never_makes_a_file_pass(builder: RegistryBuilder)
     verdict = builder.check(f).verdicts[0]
     assert not verdict.passed and verdict.counted_signers == 1
     judged = next(j for j in verdict.attestations if j.path == forged)
-    assert judged.why_not is not None and "no signature file" in judged.why_not
+    assert judged.why_not is not None and judged.why_not.code is Code.BAD_SIGNATURE
+    assert "no signature file" in judged.why_not.params["problem"]

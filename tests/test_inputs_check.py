@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from signoff.trust.decide.checker import CheckReport
+from signoff.trust.outcomes import Code
 from tests.builder import RegistryBuilder
 from tests.dists import (
     DistSet,
@@ -138,7 +139,7 @@ def test_uv_lock_of_local_files_hashes_them_bounded(builder: RegistryBuilder,
     report = builder.check(work / "uv.lock")
     verdict = next(v for v in report.verdicts if v.file.filename == gamma.filename)
     assert not verdict.passed
-    assert any("larger than every attested size" in r for r in verdict.reasons)
+    assert verdict.reasons[0].code is Code.LARGER_THAN_ATTESTED
 
 
 def test_pip_download_folder(builder: RegistryBuilder, vetted: DistSet) -> None:

@@ -33,11 +33,8 @@ def vetted_set(builder: RegistryBuilder, unvetted: Collection[str] = ()) -> Dist
 
 
 def run_lock(builder: RegistryBuilder, given: Path, output: Path) -> LockResult:
-    session = CheckSession.open(load_policy(builder.tmp / "signoff-policy.yaml"))
-    try:
+    with CheckSession.open(load_policy(builder.tmp / "signoff-policy.yaml")) as session:
         return lock(given, session.check, output)
-    finally:
-        session.close()
 
 
 def pip_install(requirements: Path, find_links: Path, target: Path, cwd: Path

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from signoff.trust.outcomes import Code, Reason
 from signoff.trust.policy.trust_settings import Ownertrust, TrustSettings, Validity
+from signoff.trust.report.words import describe
 from signoff.trust.wot.engine import compute_trust
 from signoff.trust.wot.keys import Certification, Key, UserId
 
@@ -83,8 +85,10 @@ def test_three_marginal_introducers_make_a_key_full_and_two_do_not() -> None:
     s = TrustSettings(roots=frozenset({fpr("root")}),
                       introducers={fpr(n): o for n, o in marginals.items()})
     why = compute_trust(web.keys(), s, NOW).standing(fpr("two")).why_not
-    assert why is not None and "only marginally valid" in why
-    assert "2 of 3 marginal certifications" in why
+    assert why is not None and why.code is Code.BELOW_MIN_VALIDITY
+    assert why.params["validity"] == "marginal"
+    assert "2 of 3 marginal certifications" in why.params["shortfall"]
+    assert "only marginally valid" in describe(why)
 
 
 def test_a_chain_longer_than_max_depth_is_not_valid() -> None:
@@ -204,10 +208,12 @@ def test_standing_gives_the_path_or_says_why_not() -> None:
     assert ok.why_not is None
     missing = result.standing("F" * 40)
     assert (missing.validity, missing.counted) == (Validity.UNKNOWN, False)
-    assert missing.why_not == f"key {'F' * 16} is not in the registry's keys/"
+    assert missing.why_not == Reason(Code.KEY_NOT_IN_REGISTRY, {"signer": "F" * 40})
+    assert describe(missing.why_not) == f"key {'F' * 16} is not in the registry's keys/"
     stranger = result.standing(fpr("stranger"))
     assert not stranger.counted and stranger.why_not is not None
-    assert "not valid itself" in stranger.why_not
+    assert stranger.why_not.code is Code.SIGNER_NOT_VALID
+    assert "not valid itself" in stranger.why_not.params["shortfall"]
     lines = result.explain(fpr("signer"))
     assert any(line.startswith("path: ") and "(full)" in line for line in lines)
 

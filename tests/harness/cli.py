@@ -58,11 +58,12 @@ def run_cli(*args: str, cwd: Path | None = None, env: Mapping[str, str] | None =
                                        err.getvalue())
 
 
-def run_installed(*args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None
-                  ) -> subprocess.CompletedProcess[str]:
-    """The installed `signoff` console script, in a subprocess: the real entry point."""
+def run_installed(*args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None,
+                  timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+    """The installed `signoff` console script, in a subprocess: the real entry point;
+    `timeout` turns a hang into an error."""
     command = Path(sys.executable).parent / "signoff"
     found = str(command) if command.exists() else shutil.which("signoff")
     assert found, "the signoff command is not installed beside this Python"
     return subprocess.run([found, *args], cwd=cwd, env={**os.environ, **(env or {})},
-                          capture_output=True, text=True, check=False)
+                          capture_output=True, text=True, check=False, timeout=timeout)

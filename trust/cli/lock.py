@@ -1,4 +1,4 @@
-"""`signoff lock INPUT -o OUT`: the command line of `trust.lock`, mounted by `trust.cli`.
+"""`signoff lock INPUT -o OUT`: write INPUT with only the files that pass the policy.
 
 Exit codes as for `check`: 0 when every requirement kept a vetted file, 1 when some requirement
 has none (OUT is still written, with it commented out), 2 for bad input, policy or registry
@@ -7,17 +7,31 @@ has none (OUT is still written, with it commented out), 2 for bad input, policy 
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from signoff.attest.errors import InputError
-from signoff.trust.cli.options import PolicyOption
-from signoff.trust.decide.checker import CheckSession
-from signoff.trust.decide.lock import LockResult, lock, lock_pylock, lock_requirements
-from signoff.trust.policy.policy import DEFAULT_POLICY, load_policy
+from signoff import (
+    DEFAULT_POLICY,
+    InputError,
+    LockInputKind,
+    LockResult,
+    load_policy,
+    lock,
+    open_registries,
+)
+from signoff.trust.cli.options import (
+    AcceptRewriteOption,
+    FormatOption,
+    OutputFormat,
+    PolicyOption,
+    StateDirOption,
+    print_warnings,
+)
+from signoff.trust.report.interface import Renderer
+from signoff.trust.report.lock import LockJson, LockText
 
 
 def lock_command(
@@ -30,6 +44,9 @@ def lock_command(
         = None,
     pylock: Annotated[Path | None, typer.Option(help="A PEP 751 pylock.toml.")] = None,
     policy: PolicyOption = DEFAULT_POLICY,
+    output_format: FormatOption = OutputFormat.TEXT,
+    state_dir: StateDirOption = None,
+    accept_rewrite: AcceptRewriteOption = False,
 ) -> None:
     """Write INPUT with only the files that pass the policy, for `pip install --require-hashes`."""
     chosen = [p for p in (given, requirement, pylock) if p is not None]
@@ -38,32 +55,11 @@ def lock_command(
     if output is None:
         raise InputError("give the output file with -o OUT")
     loaded = load_policy(policy)
-    session = CheckSession.open(loaded)
-    try:
-        if requirement is not None:
-            result = lock_requirements(requirement, session.check, output)
-        elif pylock is not None:
-            result = lock_pylock(pylock, session.check, output)
-        else:
-            result = lock(chosen[0], session.check, output)
-    finally:
-        session.close()
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
-    for warning in result.report.warnings:
-        err.print(f"warning: {warning}", markup=False)
-    typer.echo(summary(result))
+    with open_registries(loaded, state_dir=state_dir, accept_rewrite=accept_rewrite) as session:
+        kind: LockInputKind = "requirements" if requirement else "pylock" if pylock else "detect"
+        result = lock(session, chosen[0], output, kind)
+    print_warnings(result.report.warnings)
+    renderer: Renderer[LockResult] = (LockJson() if output_format is OutputFormat.JSON
+                                      else LockText())
+    sys.stdout.write(renderer.render(result))
     raise typer.Exit(0 if result.passed else 1)
-
-
-def summary(result: LockResult) -> str:
-    """The human text `lock` prints: counts, then each requirement left without a vetted file."""
-    kept = sum(1 for f in result.files if f.kept)
-    lines = [f"wrote {result.output}: {kept} of {len(result.files)} files vetted, "
-             f"{len(result.unvetted)} requirements without a vetted file"]
-    lines += [f"  {u.source}: {u.reason}" for u in result.unvetted]
-    dropped = [f for f in result.files if not f.kept]
-    if dropped:
-        lines.append("dropped files:")
-        lines += [f"  {f.file.source} {f.file.filename or f.file.sha256[:16]}: {f.reason}"
-                  for f in dropped]
-    return "\n".join(lines)

@@ -1,6 +1,9 @@
-"""`signoff check` as a core: open the policy's registries, judge every file, report.
+"""The one way to read a policy's registries: open them with every safety check, then judge.
 
-Nothing here prints. Progress goes to an optional callback; warnings are collected.
+`CheckSession.open` is the only place that opens registries for a decision: rollback protection,
+the maintainers rule, the history index, uncommitted-change warnings and `min-key-age` all apply
+here, so every command that reads registries gets the same checks. Nothing here prints. Progress
+goes to an optional callback; warnings are collected.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from signoff.attest.names import short_fpr
 from signoff.registry.history import FirstSeen, HistoryIndex
 from signoff.registry.layout import key_path
 from signoff.registry.maintainers import check_maintainers
+from signoff.registry.objects import reading_objects
 from signoff.registry.repo import Registry, StoredAttestation
 from signoff.registry.rollback import check_head, record_head
 from signoff.trust.decide.rules import (
@@ -30,9 +34,10 @@ from signoff.trust.decide.rules import (
     one_per_signer,
 )
 from signoff.trust.decide.verification import SignatureVerifier
+from signoff.trust.outcomes import Code, Reason
 from signoff.trust.policy.policy import Policy, RegistrySource
 from signoff.trust.release import InputProblem, ReleaseFile
-from signoff.trust.wot.engine import compute_trust
+from signoff.trust.wot.engine import TrustResult, compute_trust
 from signoff.trust.wot.keys import KeySet, keyset_for_registries
 from signoff.trust.wot.standing import KeyTooYoung, TrustModel
 
@@ -86,6 +91,7 @@ class CheckSession:
     now: int = field(default_factory=now_seconds)
     warnings: list[str] = field(default_factory=list)
     _trust: TrustModel | None = None
+    _trust_result: TrustResult | None = None
     _keyset: KeySet | None = None
     _verifier: SignatureVerifier | None = None
     _version_cache: dict[tuple[int, str, str], dict[str, list[StoredAttestation]]] = field(
@@ -101,33 +107,48 @@ class CheckSession:
         session = cls(policy, [])
         if now is not None:
             session.now = now
+        try:
+            session._open_all(state_dir, accept_rewrite)
+        except BaseException:
+            session.close()
+            raise
+        return session
+
+    def _open_all(self, state_dir: Path | None, accept_rewrite: bool) -> None:
         verified = []
-        for source in policy.registries:
+        for source in self.policy.registries:
             registry = Registry.open(source.path)
             if registry.is_dirty():
-                session.warnings.append(f"{source.path}: uncommitted changes are ignored; "
-                                        "check reads what is committed at HEAD")
+                self.warnings.append(f"{source.path}: uncommitted changes are ignored; "
+                                     "check reads what is committed at HEAD")
             head = registry.head_commit()
             label = str(source.path)
             checked = check_head(registry.repo, head.id, state_dir, accept_rewrite, label=label)
             if checked.rewrite_accepted:
-                session.warnings.append(f"{label}: accepted a rewritten history: {head.id} does "
-                                        f"not descend from {checked.previous}")
+                self.warnings.append(f"{label}: accepted a rewritten history: {head.id} does "
+                                     f"not descend from {checked.previous}")
             if source.maintainers and source.since is not None:
-                check_maintainers(registry.repo, registry.keys_at(head), head.id, source.since,
-                                  source.maintainers, label, registry.git_dir / "signoff")
+                with reading_objects(label):
+                    check_maintainers(registry.repo, registry.keys_at(head), head.id,
+                                      source.since, source.maintainers, label,
+                                      registry.git_dir / "signoff")
             index = HistoryIndex.open(registry.repo, registry.git_dir)
-            index.update(head.id)
-            session.warnings.extend(f"{label}: history anomaly: {a.describe()}"
-                                    for a in index.anomalies(session.now))
-            session._indexes.append(index)
-            session.registries.append(OpenedRegistry(source, registry, head,
-                                                     index.first_seen))
+            self._indexes.append(index)
+            with reading_objects(label):
+                index.update(head.id)
+            self.warnings.extend(f"{label}: history anomaly: {a.describe()}"
+                                 for a in index.anomalies(self.now))
+            self.registries.append(OpenedRegistry(source, registry, head, index.first_seen))
             verified.append((registry, checked))
         # Record only once every registry passed: a refused run must not move any record.
         for registry, checked in verified:
             record_head(registry.repo, checked, state_dir)
-        return session
+
+    def __enter__(self) -> CheckSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def key_ages(self) -> dict[str, int | None]:
         """Seconds each key file has stood on a main line (the oldest appearance wins)."""
@@ -161,10 +182,17 @@ class CheckSession:
         return f"{short_fpr(fpr)} ({key.primary_uid})" if key is not None else short_fpr(fpr)
 
     @property
+    def trust_result(self) -> TrustResult:
+        """Every key's validity under the policy's web of trust, before `min-key-age`."""
+        if self._trust_result is None:
+            self._trust_result = compute_trust(self.keyset, self.policy.trust, self.now)
+        return self._trust_result
+
+    @property
     def trust(self) -> TrustModel:
-        """The trust model, built on first use."""
+        """Whether each signer counts: the web of trust, with `min-key-age` applied."""
         if self._trust is None:
-            model: TrustModel = compute_trust(self.keyset, self.policy.trust, self.now)
+            model: TrustModel = self.trust_result
             if self.policy.trust.min_key_age > 0:
                 model = KeyTooYoung(model, self.key_ages(), self.policy.trust.min_key_age)
             self._trust = model
@@ -179,11 +207,13 @@ class CheckSession:
         return self._verifier
 
     def close(self) -> None:
-        """Release the throwaway keyring."""
+        """Release the throwaway keyring and the history indexes; safe to call twice."""
         if self._verifier is not None:
             self._verifier.close()
+            self._verifier = None
         for index in self._indexes:
             index.close()
+        self._indexes.clear()
 
     # -- per file ------------------------------------------------------------------------------
 
@@ -230,20 +260,19 @@ class CheckSession:
             seen.setdefault((sha, name), ReleaseFile(project, version, sha, name, None, where))
         return sorted(seen.values(), key=lambda f: (f.filename or "", f.sha256))
 
-    def _hash_local(self, file: ReleaseFile) -> tuple[ReleaseFile, str | None]:
+    def _hash_local(self, file: ReleaseFile) -> tuple[ReleaseFile, Reason | None]:
         """Hash a local file, reading no more than the largest size attested for its name."""
         if file.local_path is None or file.sha256:
             return file, None
         sizes = [size for _, name, size, _ in self._subjects(file.project, file.version)
                  if file.filename is None or name == file.filename]
         if not sizes:
-            return file, (f"no attestation for any file named {file.filename} of "
-                          f"{file.project} {file.version}; not hashed")
+            return file, Reason(Code.NO_ATTESTED_NAME, {
+                "filename": file.filename, "project": file.project, "version": file.version})
         limit = max(sizes)
         digest = hash_file(file.local_path, limit)
         if digest.truncated:
-            return file, (f"file is larger than every attested size ({limit} bytes); "
-                          "not read to its end")
+            return file, Reason(Code.LARGER_THAN_ATTESTED, {"limit": limit})
         return replace(file, sha256=digest.sha256, size=digest.size), None
 
     def _conflicts(self, file: ReleaseFile, own_names: set[str]) -> list[tuple[str, str]]:
@@ -285,7 +314,7 @@ class CheckSession:
             registries=tuple((o.label, str(o.head.id)) for o in self.registries),
             verdicts=tuple(verdicts), problems=tuple(problems), warnings=tuple(self.warnings))
 
-    def _decide(self, file: ReleaseFile, oversized: str | None, cands: list[Candidate],
+    def _decide(self, file: ReleaseFile, oversized: Reason | None, cands: list[Candidate],
                 signatures: dict[str, SignatureCheck]) -> FileVerdict:
         requirement, rule = self.policy.requirement_for(file.project)
         judged = one_per_signer([

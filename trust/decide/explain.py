@@ -12,7 +12,8 @@ from signoff.attest.names import normalize_sha256, normalize_version
 from signoff.trust.decide.checker import CheckSession
 from signoff.trust.decide.rules import FileVerdict
 from signoff.trust.decide.versions import parse_project_and_spec
-from signoff.trust.policy.durations import describe_duration
+from signoff.trust.outcomes import Code, Reason
+from signoff.trust.release import InputProblem, ReleaseFile
 
 
 @dataclass(frozen=True)
@@ -23,8 +24,25 @@ class Explanation:
     """The full decision."""
     implied: dict[str, tuple[str, ...]]
     """For each attested criterion, everything it implies under the policy."""
-    suggestions: tuple[str, ...]
+    suggestions: tuple[Reason, ...]
     """What would make the file pass, most direct first."""
+
+
+@dataclass(frozen=True)
+class ExplainReport:
+    """What `explain` found: an explanation per file, and the inputs it could not check."""
+
+    explanations: tuple[Explanation, ...]
+    """One per file."""
+    problems: tuple[InputProblem, ...] = ()
+    """Requirements of a deployment input that could not be checked at all."""
+    warnings: tuple[str, ...] = ()
+    """From opening the registries."""
+
+    @property
+    def passed(self) -> bool:
+        """True when every file passes and every requirement could be checked."""
+        return not self.problems and all(e.verdict.passed for e in self.explanations)
 
 
 def parse_pin(text: str) -> tuple[str, str]:
@@ -52,6 +70,22 @@ def explain(session: CheckSession, project: str, version: str, sha256: str | Non
     return explain_verdicts(session, session.check(files).verdicts)
 
 
+def explain_release(session: CheckSession, project: str, version: str,
+                    sha256: str | None = None) -> ExplainReport:
+    """`explain PROJECT==VERSION`: every attested file of a release (or the one with
+    `sha256`)."""
+    return ExplainReport(tuple(explain(session, project, version, sha256)),
+                         warnings=tuple(session.warnings))
+
+
+def explain_inputs(session: CheckSession, files: Sequence[ReleaseFile],
+                   problems: Sequence[InputProblem] = ()) -> ExplainReport:
+    """`explain INPUT`: every file a deployment input names."""
+    report = session.check(files, problems)
+    return ExplainReport(tuple(explain_verdicts(session, report.verdicts)), report.problems,
+                         report.warnings)
+
+
 def explain_verdicts(session: CheckSession, verdicts: Sequence[FileVerdict]
                      ) -> list[Explanation]:
     """Explanations of verdicts already reached, e.g. on a deployment input's files."""
@@ -64,31 +98,26 @@ def explain_verdicts(session: CheckSession, verdicts: Sequence[FileVerdict]
     return result
 
 
-def _suggestions(session: CheckSession, verdict: FileVerdict) -> list[str]:
+def _suggestions(session: CheckSession, verdict: FileVerdict) -> list[Reason]:
     if verdict.passed:
         return []
     req = verdict.requirement
-    wanted = " and ".join(req.criteria)
-    found: list[str] = []
+    found: list[Reason] = []
     missing = req.signers - verdict.counted_signers
     young = sorted(req.min_age - (j.age or 0) for j in verdict.attestations
                    if not j.counted and j.attestation is not None
                    and j.verdict == Verdict.APPROVED.value and j.age is not None
-                   and j.age < req.min_age and j.why_not and "policy needs" in j.why_not)
+                   and j.age < req.min_age and j.why_not is not None
+                   and j.why_not.code is Code.ATTESTATION_TOO_YOUNG)
     if missing > 0 and len(young) >= missing:
-        found.append(f"wait {describe_duration(young[missing - 1])} more: approvals already "
-                     f"made reach {req.signers} once they have stood "
-                     f"{describe_duration(req.min_age)}")
+        found.append(Reason(Code.WAIT, {"wait": young[missing - 1], "signers": req.signers,
+                                        "min_age": req.min_age}))
     if missing > 0:
         approvers = {j.signer for j in verdict.attestations if j.attestation is not None}
         valid = [fpr for fpr in sorted(session.keys())
                  if fpr not in approvers and session.trust.standing(fpr).counted]
-        labels = ", ".join(session.key_label(f) for f in valid[:5])
-        example = (f", e.g. one of: {labels}" if valid
-                   else "; no key not yet heard from is valid under this policy")
-        found.append(f"{'one more approval' if missing == 1 else f'{missing} more approvals'} "
-                     f"for {wanted} from a key valid under this policy{example}")
-    for fix in verdict.fixes:
-        if not fix.startswith(("one more approval", f"{missing} more approvals")):
-            found.append(fix)
+        found.append(Reason(Code.MORE_APPROVALS, {
+            "missing": missing, "criteria": list(req.criteria),
+            "candidates": [session.key_label(f) for f in valid[:5]]}))
+    found += [fix for fix in verdict.fixes if fix.code is not Code.MORE_APPROVALS]
     return found

@@ -45,6 +45,7 @@ from signoff.trust.inputs.requirements import (
     parse_requirements,
 )
 from signoff.trust.release import InputProblem, ReleaseFile
+from signoff.trust.report.words import describe_all
 
 Judge = Callable[[Sequence[ReleaseFile], Sequence[InputProblem]], CheckReport]
 """Judges release files against a policy, verdicts in the files' order: `CheckSession.check`."""
@@ -112,7 +113,7 @@ def lock(path: Path, judge: Judge, output: Path) -> LockResult:
 
 def _reason(verdict: FileVerdict) -> str:
     # One line: it goes into a comment of the output.
-    return " ".join("; ".join(verdict.reasons).split()) or "does not pass the policy"
+    return " ".join("; ".join(describe_all(verdict.reasons)).split()) or "does not pass the policy"
 
 
 def _judged(files: Sequence[ReleaseFile], problems: Sequence[InputProblem], judge: Judge

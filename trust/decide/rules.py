@@ -2,6 +2,7 @@
 
 Every requirement is a small object that returns whether it is met and, when not, the reason
 and what would fix it (sigstore-python's habit). A file passes only when every one is met.
+Reasons and fixes are `Reason` values (a code with parameters); the report renderers word them.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ from datetime import UTC, datetime
 from signoff.attest.errors import AttestationError
 from signoff.attest.gpg import SignatureCheck
 from signoff.attest.model import Attestation, Verdict, load_attestation
-from signoff.attest.names import short_fpr
 from signoff.registry.history import FirstSeen
 from signoff.registry.layout import parse_attestation_path
 from signoff.registry.repo import StoredAttestation
+from signoff.trust.outcomes import Code, Reason
 from signoff.trust.policy.criteria import CriteriaGraph
-from signoff.trust.policy.durations import describe_duration
 from signoff.trust.policy.policy import Requirement
 from signoff.trust.release import ReleaseFile
 from signoff.trust.wot.standing import TrustModel
@@ -52,7 +52,7 @@ class JudgedAttestation:
     """As attested."""
     counted: bool
     """True when it takes part in the decision."""
-    why_not: str | None
+    why_not: Reason | None
     """Why it does not count."""
     validity: str | None = None
     """The signer key's validity."""
@@ -72,11 +72,11 @@ class JudgedAttestation:
     """The size a good signature vouches for, even when the statement does not count."""
 
     @property
-    def sort_time(self) -> float:
-        """Newest first for picking one attestation per signer: history, then its date."""
-        if self.first_seen is not None:
-            return self.first_seen.changed_time
-        return self.attestation.date.timestamp() if self.attestation else 0.0
+    def signed_order(self) -> tuple[datetime, bool]:
+        """How one signer's statements are ordered: by the `date` signed, never by commit
+        times, which whoever commits chooses; on equal dates the rejection ranks higher."""
+        assert self.attestation is not None
+        return self.attestation.date, self.attestation.verdict is Verdict.REJECTED
 
 
 @dataclass(frozen=True)
@@ -87,9 +87,9 @@ class Finding:
     """Which requirement: approvals, rejections, conflicts, size, age."""
     met: bool
     """True when met."""
-    reason: str | None = None
+    reason: Reason | None = None
     """Why not, when not met."""
-    fix: str | None = None
+    fix: Reason | None = None
     """What would make it met."""
 
 
@@ -113,12 +113,12 @@ class FileVerdict:
     """Distinct counted signers whose approval meets the criteria."""
 
     @property
-    def reasons(self) -> list[str]:
+    def reasons(self) -> list[Reason]:
         """Every unmet requirement's reason."""
         return [f.reason for f in self.findings if not f.met and f.reason]
 
     @property
-    def fixes(self) -> list[str]:
+    def fixes(self) -> list[Reason]:
         """What would make the file pass."""
         return [f.fix for f in self.findings if not f.met and f.fix]
 
@@ -132,16 +132,17 @@ def judge(candidate: Candidate, file: ReleaseFile, signature: SignatureCheck,
     base = JudgedAttestation(candidate.registry, stored.path, stored.name_fpr, None, (), False,
                              None, first_seen=candidate.first_seen, age=age, signature=signature)
     if stored.too_large:
-        return replace(base, why_not="statement or signature is over its size cap; not read")
+        return replace(base, why_not=Reason(Code.STATEMENT_TOO_LARGE))
     try:
         att = load_attestation(stored.statement, f"{candidate.registry}/{stored.path}")
     except AttestationError as e:
-        return replace(base, why_not=f"malformed statement: {e.diagnostics()}")
+        return replace(base, why_not=Reason(Code.MALFORMED_STATEMENT,
+                                            {"detail": e.diagnostics()}))
     base = replace(base, signer=att.signer, verdict=att.verdict.value, criteria=att.criteria,
                    notes=tuple(f"unknown field {name!r} kept, not understood"
                                for name in att.unknown_fields))
     if not signature.good:
-        return replace(base, why_not=f"signature not good: {signature.problem}")
+        return replace(base, why_not=Reason(Code.BAD_SIGNATURE, {"problem": signature.problem}))
     base = replace(base, attested_size=att.subject.size)
     problem = _mismatch(att, stored, signature, file, now)
     if problem is not None:
@@ -151,56 +152,72 @@ def judge(candidate: Candidate, file: ReleaseFile, signature: SignatureCheck,
     base = replace(base, validity=standing.validity.value,
                    trust_path=tuple(standing.path) if standing.path else None)
     if not standing.counted:
-        return replace(base, why_not=standing.why_not or "signer is not valid under the policy")
+        return replace(base, why_not=standing.why_not or Reason(
+            Code.SIGNER_NOT_VALID, {"signer": att.signer, "validity": standing.validity.value,
+                                    "shortfall": None}))
     # Rejections count at once: a quarantine protects against new approvals, not warnings.
     if att.verdict is Verdict.APPROVED and requirement.min_age > 0:
         if age is None:
-            return replace(base, why_not="no main-line history for this attestation; "
-                                         "min-age cannot be met")
+            return replace(base, why_not=Reason(Code.NO_HISTORY))
         if age < requirement.min_age:
-            return replace(base, why_not=f"attested {describe_duration(age)} ago; policy needs "
-                                         f"{describe_duration(requirement.min_age)}")
+            return replace(base, why_not=Reason(Code.ATTESTATION_TOO_YOUNG,
+                                                {"age": age, "need": requirement.min_age}))
     return replace(base, counted=True)
 
 
 def _mismatch(att: Attestation, stored: StoredAttestation, signature: SignatureCheck,
-              file: ReleaseFile, now: int) -> str | None:
+              file: ReleaseFile, now: int) -> Reason | None:
     s = att.subject
     where = parse_attestation_path(stored.path)
     if where is None or (where.project, where.version, where.sha256) != (
             s.project, s.version, s.sha256):
-        return (f"subject ({s.project} {s.version} sha256 {s.sha256[:12]}…) does not match "
-                f"the directory it sits in: moved from another file's directory?")
+        return Reason(Code.SUBJECT_MISMATCH,
+                      {"project": s.project, "version": s.version, "sha256": s.sha256})
     if not (att.signer == stored.name_fpr == signature.primary_fpr):
-        return (f"signer mismatch: statement says {short_fpr(att.signer)}, file name says "
-                f"{short_fpr(stored.name_fpr)}, signature is by "
-                f"{short_fpr(signature.primary_fpr or '?')}")
+        return Reason(Code.SIGNER_MISMATCH, {"statement": att.signer,
+                                             "file_name": stored.name_fpr,
+                                             "signature": signature.primary_fpr})
     if file.filename is not None and file.filename != s.filename:
-        return f"subject names file {s.filename}, but this file is {file.filename}"
+        return Reason(Code.FILENAME_MISMATCH, {"attested": s.filename, "actual": file.filename})
     if file.size is not None and file.size != s.size:
-        return f"attested size {s.size} bytes, but the file is {file.size} bytes"
+        return Reason(Code.ATTESTED_SIZE_MISMATCH, {"attested": s.size, "actual": file.size})
     if att.expires is not None and att.expires.timestamp() <= now:
-        return f"expired on {att.expires.astimezone(UTC):%Y-%m-%d}"
+        return Reason(Code.EXPIRED, {"expires": f"{att.expires.astimezone(UTC):%Y-%m-%d}"})
     return None
 
 
 def one_per_signer(judged: Sequence[JudgedAttestation]) -> list[JudgedAttestation]:
-    """Keep each signer's newest verified attestation counted; mark older ones superseded."""
+    """Keep each signer's newest verified statement, by the date signed, across registries;
+    mark the others, and report an older one as a replay."""
     newest: dict[str, JudgedAttestation] = {}
     for item in judged:
         if item.attestation is None:
             continue
         held = newest.get(item.signer)
-        if held is None or item.sort_time > held.sort_time:
+        if held is None or item.signed_order > held.signed_order:
             newest[item.signer] = item
     result = []
     for item in judged:
         keep = newest.get(item.signer)
         if item.attestation is not None and keep is not None and keep is not item:
-            item = replace(item, counted=False,
-                           why_not=f"superseded by {keep.registry}/{keep.path}")
+            item = _outranked(item, keep)
         result.append(item)
     return result
+
+
+def _outranked(item: JudgedAttestation, keep: JudgedAttestation) -> JudgedAttestation:
+    assert item.attestation is not None and keep.attestation is not None
+    where = f"{keep.registry}/{keep.path}"
+    if item.attestation.date < keep.attestation.date:
+        return replace(item, counted=False, why_not=Reason(Code.REPLAY, {
+            "by": where, "signed": _signed(item.attestation),
+            "newer": _signed(keep.attestation)}))
+    # Equal dates (the rejection won the tie), or the same statement in another registry.
+    return replace(item, counted=False, why_not=Reason(Code.SUPERSEDED, {"by": where}))
+
+
+def _signed(att: Attestation) -> str:
+    return att.date.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class EnoughApprovals:
@@ -223,21 +240,17 @@ class EnoughApprovals:
         have = len(self.approvers(judged))
         if have >= need:
             return Finding(self.name, True)
-        wanted = " and ".join(self.requirement.criteria)
-        reason = f"{have} of {need} trusted approvals for {wanted}"
-        weak = [j for j in judged if j.counted and j.verdict == Verdict.APPROVED.value
+        criteria = list(self.requirement.criteria)
+        weak = [{"signer": j.signer, "criteria": list(j.criteria)} for j in judged
+                if j.counted and j.verdict == Verdict.APPROVED.value
                 and not self.criteria.satisfies(j.criteria, self.requirement.criteria)]
-        if weak:
-            reason += "; " + ", ".join(
-                f"{short_fpr(j.signer)} approved only {', '.join(j.criteria) or 'nothing'}"
-                for j in weak)
-        young = [j for j in judged if not j.counted and j.why_not and "policy needs" in j.why_not
+        young = [{"signer": j.signer, **j.why_not.params} for j in judged
+                 if not j.counted and j.why_not is not None
+                 and j.why_not.code is Code.ATTESTATION_TOO_YOUNG
                  and j.verdict == Verdict.APPROVED.value]
-        if young:
-            reason += "; " + "; ".join(j.why_not or "" for j in young)
-        missing = need - have
-        fix = (f"{'one more approval' if missing == 1 else f'{missing} more approvals'} for "
-               f"{wanted} from a key valid under this policy")
+        reason = Reason(Code.TOO_FEW_APPROVALS, {"have": have, "need": need, "criteria": criteria,
+                                                 "weak": weak, "young": young})
+        fix = Reason(Code.MORE_APPROVALS, {"missing": need - have, "criteria": criteria})
         return Finding(self.name, False, reason, fix)
 
 
@@ -251,12 +264,9 @@ class NoRejections:
         rejecting = [j for j in judged if j.counted and j.verdict == Verdict.REJECTED.value]
         if not rejecting:
             return Finding(self.name, True)
-        reason = "; ".join(f"rejected by {short_fpr(j.signer)}"
-                           + (f" ({', '.join(j.criteria)})" if j.criteria else "")
-                           for j in rejecting)
-        return Finding(self.name, False, reason,
-                       "the rejecting signer must withdraw with a newer attestation, or the "
-                       "file must not be deployed")
+        reason = Reason(Code.REJECTED, {"rejections": [
+            {"signer": j.signer, "criteria": list(j.criteria)} for j in rejecting]})
+        return Finding(self.name, False, reason, Reason(Code.WITHDRAW_REJECTION))
 
 
 class NoConflictingHash:
@@ -271,11 +281,9 @@ class NoConflictingHash:
         """Met when no conflicting hash was found."""
         if not self.conflicts:
             return Finding(self.name, True)
-        reason = "; ".join(f"conflicting hash: the same file name is attested with sha256 "
-                           f"{sha[:16]}… in {where}" for sha, where in self.conflicts)
-        return Finding(self.name, False, reason,
-                       "find out which file is genuine: two hashes for one file name is an "
-                       "alarm, not a choice")
+        reason = Reason(Code.CONFLICTING_HASH, {"conflicts": [
+            {"sha256": sha, "where": where} for sha, where in self.conflicts]})
+        return Finding(self.name, False, reason, Reason(Code.RESOLVE_CONFLICT))
 
 
 class SizeAgrees:
@@ -283,7 +291,7 @@ class SizeAgrees:
 
     name = "size"
 
-    def __init__(self, file: ReleaseFile, oversized: str | None) -> None:
+    def __init__(self, file: ReleaseFile, oversized: Reason | None) -> None:
         self.file = file
         self.oversized = oversized
 
@@ -293,18 +301,17 @@ class SizeAgrees:
             return Finding(self.name, False, self.oversized, None)
         sizes = {j.attested_size for j in judged if j.attested_size is not None}
         if self.file.size is not None and sizes - {self.file.size}:
-            return Finding(self.name, False,
-                           f"size mismatch: the file is {self.file.size} bytes, attested as "
-                           f"{', '.join(str(s) for s in sorted(sizes - {self.file.size}))}")
+            return Finding(self.name, False, Reason(Code.SIZE_MISMATCH, {
+                "size": self.file.size, "attested": sorted(sizes - {self.file.size})}))
         if len(sizes) > 1:
-            return Finding(self.name, False, "attestations disagree about the file's size: "
-                           + ", ".join(str(s) for s in sorted(sizes)))
+            return Finding(self.name, False, Reason(Code.SIZES_DISAGREE,
+                                                    {"sizes": sorted(sizes)}))
         return Finding(self.name, True)
 
 
 def decide(file: ReleaseFile, judged: Sequence[JudgedAttestation], requirement: Requirement,
            rule: str, criteria: CriteriaGraph, conflicts: Sequence[tuple[str, str]],
-           oversized: str | None = None) -> FileVerdict:
+           oversized: Reason | None = None) -> FileVerdict:
     """Apply every requirement to the judged attestations of one file."""
     approvals = EnoughApprovals(requirement, criteria)
     # Most serious first: the first unmet finding is the one a table shows.
@@ -315,10 +322,10 @@ def decide(file: ReleaseFile, judged: Sequence[JudgedAttestation], requirement: 
         approvals.check,
     ]
     findings = tuple(check(judged) for check in checks)
-    if not judged and not oversized:
-        findings = (*findings[:-1], replace(
-            findings[-1], reason=f"no attestations for this file (sha256 {file.sha256[:16]}…); "
-            + (findings[-1].reason or "")))
+    last = findings[-1]
+    if not judged and not oversized and last.reason is not None:
+        findings = (*findings[:-1], replace(last, reason=Reason(
+            Code.NO_ATTESTATIONS, {**last.reason.params, "sha256": file.sha256})))
     return FileVerdict(file, all(f.met for f in findings), findings, tuple(judged), requirement,
                        rule, len(approvals.approvers(judged)))
 

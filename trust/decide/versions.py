@@ -34,6 +34,25 @@ class VersionStatus:
         return any(v.passed for v in self.verdicts)
 
 
+@dataclass(frozen=True)
+class VersionsReport:
+    """What `versions` found: every attested version of a project matching a specifier."""
+
+    project: str
+    """Normalised project name."""
+    spec: SpecifierSet
+    """The specifier asked for (empty: any version)."""
+    statuses: tuple[VersionStatus, ...]
+    """Oldest first."""
+    warnings: tuple[str, ...] = ()
+    """From opening the registries."""
+
+    @property
+    def newest(self) -> VersionStatus | None:
+        """The newest version with a passing file."""
+        return newest_passing(list(self.statuses))
+
+
 def parse_project_and_spec(project: str, spec: str | None) -> tuple[str, SpecifierSet]:
     """`foobar` with `==2.0.*`, or `FooBar==2.0.*` in one argument."""
     try:

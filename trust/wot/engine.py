@@ -59,6 +59,7 @@ from functools import lru_cache
 
 from signoff.attest.limits import LIMITS
 from signoff.attest.names import short_fpr
+from signoff.trust.outcomes import Code, Reason
 from signoff.trust.policy.trust_settings import Ownertrust, TrustSettings, Validity
 from signoff.trust.wot.keys import Certification, Key
 
@@ -87,8 +88,8 @@ class SignerStanding:
     """True when its validity meets `min-validity`."""
     path: list[str] | None = None
     """Shortest certification path root first, ending at this key, when counted."""
-    why_not: str | None = None
-    """Why it does not count, in words, when not counted."""
+    why_not: Reason | None = None
+    """Why it does not count, when not counted."""
 
 
 @dataclass(frozen=True)
@@ -187,25 +188,25 @@ class TrustResult:
         found = self.keys.get(fpr)
         if found is None:
             return SignerStanding(fpr, Validity.UNKNOWN, False, None,
-                                  f"key {short_fpr(fpr)} is not in the registry's keys/")
+                                  Reason(Code.KEY_NOT_IN_REGISTRY, {"signer": fpr}))
         needed = max(1, self.settings.min_validity.rank)
         if found.validity.rank >= needed:
             return SignerStanding(fpr, found.validity, True, self.shortest_path(fpr))
-        return SignerStanding(fpr, found.validity, False, None,
-                              f"signer {short_fpr(fpr)} {self._why_not_counted(found)}")
+        return SignerStanding(fpr, found.validity, False, None, self._why_not_counted(found))
 
-    def _why_not_counted(self, kt: KeyTrust) -> str:
-        reason = self.explain_shortfall(kt.fingerprint)
+    def _why_not_counted(self, kt: KeyTrust) -> Reason:
+        fpr = kt.fingerprint
         if kt.validity == Validity.REVOKED:
-            return "is revoked"
+            return Reason(Code.SIGNER_REVOKED, {"signer": fpr})
         if kt.validity == Validity.EXPIRED:
-            return "has expired"
+            return Reason(Code.SIGNER_EXPIRED, {"signer": fpr})
+        shortfall = self.explain_shortfall(fpr)
         if kt.validity.rank > 0:
-            name = {Validity.MARGINAL: "only marginally valid", Validity.FULL: "fully valid",
-                    Validity.ULTIMATE: "ultimately trusted"}[kt.validity]
-            return (f"is {name}, below min-validity "
-                    f"{self.settings.min_validity.value}: {reason}")
-        return f"is not valid ({kt.validity.value}): {reason}"
+            return Reason(Code.BELOW_MIN_VALIDITY, {
+                "signer": fpr, "validity": kt.validity.value,
+                "min_validity": self.settings.min_validity.value, "shortfall": shortfall})
+        return Reason(Code.SIGNER_NOT_VALID, {"signer": fpr, "validity": kt.validity.value,
+                                              "shortfall": shortfall})
 
     def explain_shortfall(self, fpr: str) -> str:
         """What a key lacks to be fully valid, in one line."""

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from signoff.attest.names import short_fpr
-from signoff.trust.policy.durations import describe_duration
+from signoff.trust.outcomes import Code, Reason
 from signoff.trust.policy.trust_settings import Validity
 from signoff.trust.wot.engine import SignerStanding
 
@@ -34,8 +33,8 @@ class Standing(Protocol):
         ...
 
     @property
-    def why_not(self) -> str | None:
-        """Why it does not count, in words."""
+    def why_not(self) -> Reason | None:
+        """Why it does not count."""
         ...
 
 
@@ -63,9 +62,6 @@ class KeyTooYoung:
         age = self.key_ages.get(fpr)
         if age is not None and age >= self.min_age:
             return standing
-        when = "has no recorded history" if age is None else \
-            f"was added {describe_duration(age)} ago"
-        return SignerStanding(fpr, standing.validity, False, standing.path,
-                              f"key {short_fpr(fpr)} {when}; trust.min-key-age needs "
-                              f"{describe_duration(self.min_age)}")
+        return SignerStanding(fpr, standing.validity, False, standing.path, Reason(
+            Code.KEY_TOO_YOUNG, {"signer": fpr, "age": age, "need": self.min_age}))
 

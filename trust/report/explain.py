@@ -1,10 +1,42 @@
-"""Human text of `signoff explain`."""
+"""Output of `signoff explain`: every attestation, each requirement and what would make the
+file pass, as text or as a JSON document."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from signoff.attest.names import short_fpr
-from signoff.trust.decide.explain import Explanation
+from signoff.trust.decide.explain import ExplainReport, Explanation
 from signoff.trust.policy.durations import describe_duration
+from signoff.trust.report.interface import Renderer, problem_record, verdict_record
+from signoff.trust.report.words import describe, describe_all, record
+
+
+class ExplainText(Renderer[ExplainReport]):
+    """Each input problem on one line, then each file's explanation."""
+
+    def render(self, result: ExplainReport) -> str:
+        """The whole text."""
+        problems = "".join(f"{p.source}: {p.requirement}: {p.reason}\n" for p in result.problems)
+        return problems + render_explanations(list(result.explanations))
+
+
+class ExplainJson(Renderer[ExplainReport]):
+    """`explain --format json`: the check report's file records, each with the criteria its
+    attestations imply and what would make it pass."""
+
+    def render(self, result: ExplainReport) -> str:
+        """The document."""
+        files: list[dict[str, Any]] = []
+        for e in result.explanations:
+            files.append({**verdict_record(e.verdict),
+                          "implied": {c: list(i) for c, i in e.implied.items()},
+                          "suggestions": [record(s) for s in e.suggestions]})
+        files += [problem_record(p) for p in result.problems]
+        doc = {"conclusion": "pass" if result.passed else "fail", "files": files,
+               "warnings": list(result.warnings)}
+        return json.dumps(doc, indent=2) + "\n"
 
 
 def render_explanations(explanations: list[Explanation]) -> str:
@@ -37,15 +69,16 @@ def render_explanations(explanations: list[Explanation]) -> str:
             if j.first_seen is not None:
                 out.append(f"    first seen in {j.first_seen.commit[:12]}, "
                            f"{describe_duration(j.age or 0)} ago")
-            out.append("    counted" if j.counted else f"    not counted: {j.why_not}")
+            out.append("    counted" if j.counted else
+                       f"    not counted: {describe(j.why_not) if j.why_not else None}")
             for note in j.notes:
                 out.append(f"    note: {note}")
         out.append("  requirements:")
         for finding in v.findings:
             out.append(f"    {'met   ' if finding.met else 'MISSED'} {finding.name}"
-                       + (f": {finding.reason}" if finding.reason else ""))
+                       + (f": {describe(finding.reason)}" if finding.reason else ""))
         if e.suggestions:
             out.append("  to pass:")
-            out.extend(f"    - {s}" for s in e.suggestions)
+            out.extend(f"    - {s}" for s in describe_all(e.suggestions))
         out.append("")
     return "\n".join(out)

@@ -1,0 +1,1 @@
+"""Attacks on signoff, one test each: every one must fail closed."""

@@ -1,0 +1,53 @@
+"""`signoff attest`: sign an attestation about release files and commit it to a registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from signoff.attest.errors import InputError
+from signoff.attest.gpg import UserGnuPG
+from signoff.attest.model import Verdict
+from signoff.registry.sign import subject_for_file, subject_for_hash, vouch
+from signoff.trust.cli.registry import GnupgOption, RegistryOption, open_registry
+
+
+def attest_command(
+    files: Annotated[list[Path] | None, typer.Argument(help="Release files to vouch for.")] = None,
+    criteria: Annotated[str, typer.Option(
+        help="Comma-separated criteria: certified (approve) or violated (--reject).")] = "",
+    reject: Annotated[bool, typer.Option("--reject", help="Reject instead of approve.")] = False,
+    comment: Annotated[str | None, typer.Option(help="Free text kept in the statement.")] = None,
+    key: Annotated[str | None, typer.Option(help="Signing key (default: gpg's).")] = None,
+    project: Annotated[str | None, typer.Option(help="Project, when the name misleads.")] = None,
+    version: Annotated[str | None, typer.Option(help="Version, when the name misleads.")] = None,
+    sha256: Annotated[str | None, typer.Option(help="Vouch by hash, without the file.")] = None,
+    size: Annotated[int | None, typer.Option(help="Size in bytes, with --sha256.")] = None,
+    filename: Annotated[str | None, typer.Option(help="File name, with --sha256.")] = None,
+    registry: RegistryOption = None,
+    gnupghome: GnupgOption = None,
+) -> None:
+    """Sign an attestation about release files and commit it to the registry."""
+    by_hash = sha256 is not None or size is not None or filename is not None
+    if by_hash and files:
+        raise InputError("give either FILE... or --sha256/--size/--filename, not both")
+    if by_hash:
+        if sha256 is None or size is None or filename is None:
+            raise InputError("--sha256 needs --size and --filename too")
+        subjects = [subject_for_hash(filename, sha256, size, project, version)]
+    elif files:
+        subjects = [subject_for_file(f, project, version) for f in files]
+    else:
+        raise InputError("nothing to attest: give FILE... or --sha256 --size --filename")
+    names = tuple(c.strip() for c in criteria.split(",") if c.strip())
+    reg = open_registry(registry)
+    user = UserGnuPG(gnupghome)
+    for subject in subjects:
+        done = vouch(reg, user, subject, verdict=Verdict.REJECTED if reject else Verdict.APPROVED,
+                     criteria=names, comment=comment, key=key)
+        typer.echo(f"{done.attestation.verdict.value} {subject.filename} "
+                   f"({subject.sha256[:12]}…) as {done.attestation.signer}: committed "
+                   f"{done.path} in {done.commit[:12]}"
+                   + (" with your public key" if done.added_key else ""))

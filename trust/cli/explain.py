@@ -1,0 +1,57 @@
+"""`signoff explain`: everything behind the verdict on each file of a release or an input."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from signoff import (
+    DEFAULT_POLICY,
+    ExplainReport,
+    explain_inputs,
+    explain_release,
+    gather_inputs,
+    load_policy,
+    open_registries,
+    parse_pin,
+)
+from signoff.trust.cli.options import (
+    AcceptRewriteOption,
+    FormatOption,
+    OutputFormat,
+    PolicyOption,
+    StateDirOption,
+    print_warnings,
+)
+from signoff.trust.report.explain import ExplainJson, ExplainText
+from signoff.trust.report.interface import Renderer
+
+
+def explain_command(
+    target: Annotated[str, typer.Argument(
+        help="PROJECT==VERSION, or a deployment input (requirements, lock, report, files).")],
+    sha256: Annotated[str | None, typer.Option("--sha256", help="Only this file.")] = None,
+    policy: PolicyOption = DEFAULT_POLICY,
+    output: FormatOption = OutputFormat.TEXT,
+    state_dir: StateDirOption = None,
+    accept_rewrite: AcceptRewriteOption = False,
+) -> None:
+    """Explain the verdict on each file of a release, and what would make it pass."""
+    loaded = load_policy(policy)
+    as_path = Path(target)
+    by_input = "==" not in target and as_path.exists()
+    if by_input:
+        files, problems = gather_inputs([as_path])
+    else:
+        project, version = parse_pin(target)
+    with open_registries(loaded, state_dir=state_dir, accept_rewrite=accept_rewrite) as session:
+        report = (explain_inputs(session, files, problems) if by_input
+                  else explain_release(session, project, version, sha256))
+    print_warnings(report.warnings)
+    renderer: Renderer[ExplainReport] = (ExplainJson() if output is OutputFormat.JSON
+                                         else ExplainText())
+    sys.stdout.write(renderer.render(report))
+    raise typer.Exit(0 if report.passed else 1)
