@@ -9,6 +9,7 @@ nothing of the run afterwards, not even the secret keys of a test that crashed.
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,8 +29,14 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     run = start_run_folder()
     _RUN["folder"] = run
+    # A run stopped with SIGTERM ends like one stopped with ^C: the folder is still swept.
+    signal.signal(signal.SIGTERM, _interrupt)
     if config.option.basetemp is None:
         config.option.basetemp = str(run / "pytest")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
