@@ -75,6 +75,10 @@ class AttestationError(RegistryError):
     """An attestation's (or its signature's) bytes do not follow the schema."""
 
 
+class CorruptObject(RegistryError):
+    """A registry object that cannot be read: truncated, damaged or missing."""
+
+
 class RollbackError(RegistryError):
     """A registry's head does not descend from the last head this client verified."""
 

@@ -116,7 +116,11 @@ class Keyring:
         # Short path: gpg-agent sockets live inside the home and have a ~100-byte limit.
         self.home = Path(tempfile.mkdtemp(prefix="so-kr-", dir=_short_tmp()))
         os.chmod(self.home, 0o700)
-        self._gpg = _make_gpg(str(self.home))
+        try:
+            self._gpg = _make_gpg(str(self.home))
+        except BaseException:  # gpg missing: the empty home must not outlive the error
+            shutil.rmtree(self.home, ignore_errors=True)
+            raise
         self._counter = 0
         self._lock = threading.Lock()
 

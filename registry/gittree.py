@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import pygit2
+
+from signoff.registry.objects import corrupt
 
 # ---- lookups ---------------------------------------------------------------------------------
 
@@ -33,12 +36,23 @@ def subtree(tree: pygit2.Tree | None, name: str) -> pygit2.Tree | None:
     return entry if isinstance(entry, pygit2.Tree) else None
 
 
-def lookup(tree: pygit2.Tree, path: str) -> pygit2.Object | None:
-    """The object at a slash-separated `path` below `tree`, or None when absent."""
-    try:
-        return tree[path]
-    except KeyError:
-        return None
+def lookup(repo: pygit2.Repository, tree: pygit2.Tree, path: str, label: str | Path
+           ) -> pygit2.Object | None:
+    """The object at a slash-separated `path` below `tree`, or None when the path is absent.
+
+    One name at a time: libgit2's path lookup reports a missing subtree object as an absent path,
+    which would hide a rejection instead of failing closed. A tree naming an object the
+    repository lacks raises CorruptObject, naming `label` (the registry).
+    """
+    node: pygit2.Object = tree
+    for name in path.split("/"):
+        if not isinstance(node, pygit2.Tree) or name not in node:
+            return None
+        found = repo.get(node[name].id)
+        if found is None:
+            raise corrupt(label, str(node[name].id), f"missing, though a tree names it at {path}")
+        node = found
+    return node
 
 
 # ---- pruned walks ----------------------------------------------------------------------------

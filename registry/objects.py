@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pygit2
 
-from signoff.attest.errors import RegistryError
+from signoff.attest.errors import CorruptObject, RegistryError
 
 _KINDS = {b"commit": pygit2.enums.ObjectType.COMMIT, b"tree": pygit2.enums.ObjectType.TREE,
           b"blob": pygit2.enums.ObjectType.BLOB, b"tag": pygit2.enums.ObjectType.TAG}
@@ -34,10 +34,6 @@ _CHUNK = 64 * 1024
 # The repository's own folder ranks first, so that it, never an alternate, receives writes.
 _PRIORITY = 4
 _ALTERNATE_PRIORITY = 3
-
-
-class CorruptObject(RegistryError):
-    """A registry object that cannot be read: truncated, damaged or missing."""
 
 
 def corrupt(label: str | Path, oid: str, why: str) -> CorruptObject:

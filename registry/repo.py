@@ -15,7 +15,7 @@ from signoff.attest.files import write_atomic
 from signoff.attest.limits import LIMITS
 from signoff.attest.names import normalize_project
 from signoff.attest.strict_yaml import load_mapping
-from signoff.registry.gittree import tree_with
+from signoff.registry.gittree import lookup, tree_with
 from signoff.registry.layout import (
     ATTESTATIONS_DIR,
     KEYS_DIR,
@@ -28,7 +28,7 @@ from signoff.registry.layout import (
     project_dir,
     version_dir,
 )
-from signoff.registry.objects import corrupt, guard_objects, reading_objects
+from signoff.registry.objects import guard_objects, reading_objects
 
 REGISTRY_SCHEMA = "registry/v1"
 LAYOUT_VERSION = 1
@@ -132,19 +132,8 @@ class Registry:
         return commit if commit is not None else self.head_commit()
 
     def _entry(self, path: str, commit: pygit2.Commit | None) -> pygit2.Object | None:
-        # One name at a time: libgit2's path lookup reports a missing subtree object as an
-        # absent path, which would hide a rejection instead of failing closed.
         with reading_objects(self.path):
-            node: pygit2.Object = self._commit(commit).tree
-            for name in path.split("/"):
-                if not isinstance(node, pygit2.Tree) or name not in node:
-                    return None
-                found = self.repo.get(node[name].id)
-                if found is None:
-                    raise corrupt(self.path, str(node[name].id), "missing, though a tree "
-                                  f"names it at {path}")
-                node = found
-            return node
+            return lookup(self.repo, self._commit(commit).tree, path, self.path)
 
     def read_file(self, path: str, commit: pygit2.Commit | None = None) -> bytes | None:
         """Committed bytes of a regular file, or None when absent."""

@@ -197,6 +197,10 @@ class _Validation:
     def fail(self, path: str, message: str, line: int | None = None) -> None:
         self.findings.append(Finding(path, message, line))
 
+    def _lookup(self, tree: pygit2.Tree, path: str) -> pygit2.Object | None:
+        """The object at `path`; CorruptObject when the repository lacks one a tree names."""
+        return lookup(self.repo, tree, path, self.repo.path)
+
     # -- which paths changed, and are they allowed -------------------------------------------
 
     def classify(self, changes: Iterable[TreeChange]) -> None:
@@ -283,7 +287,7 @@ class _Validation:
         remover = tip
         for commit in _first_parents(tip):
             for path in sorted(added):
-                if lookup(commit.tree, path) is not None:
+                if self._lookup(commit.tree, path) is not None:
                     added.discard(path)
                     self.fail(path, f"re-adds what {base} removed in commit "
                                     f"{str(remover.id)[:12]}; undoing a removal is for "
@@ -302,7 +306,7 @@ class _Validation:
             for fpr, entry in sorted(self.keys.items()):
                 path = key_path(fpr)
                 new = _blob_data(entry)
-                old_entry = lookup(self.start, path)
+                old_entry = self._lookup(self.start, path)
                 old = old_entry.data if isinstance(old_entry, pygit2.Blob) else None
                 problem = _key_problem(home, fpr, new, old)
                 if problem is not None:
@@ -338,11 +342,11 @@ class _Validation:
         signature = parsed.signature
         if statement in self.bad_paths or signature in self.bad_paths:
             return None
-        entry = lookup(self.head, statement)
+        entry = self._lookup(self.head, statement)
         if not isinstance(entry, pygit2.Blob):
             self.fail(signature, f"is a signature without its statement {statement}")
             return None
-        sig_entry = lookup(self.head, signature)
+        sig_entry = self._lookup(self.head, signature)
         if not isinstance(sig_entry, pygit2.Blob):
             self.fail(statement, f"has no signature: add {parsed.fpr}.yaml.asc, the detached "
                                  "armored signature (signoff attest writes both)")
@@ -373,7 +377,7 @@ class _Validation:
         return True
 
     def _replacement(self, statement: str, att: Attestation, data: bytes) -> None:
-        old_entry = lookup(self.start, statement)
+        old_entry = self._lookup(self.start, statement)
         if not isinstance(old_entry, pygit2.Blob) or old_entry.data == data:
             return
         try:
@@ -398,7 +402,7 @@ class _Validation:
         key = (project, version)
         if key not in self._subjects:
             found: dict[str, set[str]] = {}
-            tree = lookup(self.head, version_dir(project, version))
+            tree = self._lookup(self.head, version_dir(project, version))
             for sha_dir in tree if isinstance(tree, pygit2.Tree) else []:
                 if not isinstance(sha_dir, pygit2.Tree):
                     continue
@@ -419,7 +423,7 @@ class _Validation:
         usable = set()
         for fpr in sorted(fprs):
             path = key_path(fpr)
-            entry = lookup(self.head, path)
+            entry = self._lookup(self.head, path)
             if fpr in self.bad_keys:
                 continue  # already reported
             if not isinstance(entry, pygit2.Blob):

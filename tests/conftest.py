@@ -8,6 +8,8 @@ nothing of the run afterwards, not even the secret keys of a test that crashed.
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +19,8 @@ from tests.builder import RegistryBuilder
 from tests.harness.gnupg import start_run_folder, sweep_run_folder
 
 _RUN: dict[str, Path] = {}
+_MADE_BY: dict[str, str] = {}
+"""Entry of the run's folder -> the test during which it appeared."""
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -25,8 +29,14 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     run = start_run_folder()
     _RUN["folder"] = run
+    # A run stopped with SIGTERM ends like one stopped with ^C: the folder is still swept.
+    signal.signal(signal.SIGTERM, _interrupt)
     if config.option.basetemp is None:
         config.option.basetemp = str(run / "pytest")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -41,11 +51,22 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     run = _RUN.get("folder")
     if run is None:
         return
-    live = sorted({s.parent for s in run.rglob("S.gpg-agent")
-                   if not s.parent.is_relative_to(run / "pytest")})
-    if live:
-        terminalreporter.write_line(f"{len(live)} GnuPG home(s) still had an agent at the end "
-                                    "of the run; the sweep stops them", yellow=True)
+    left = sorted(name for name in _MADE_BY if name != "pytest" and (run / name).exists())
+    for name in left:
+        agent = " (with a live agent)" if any((run / name).glob("S.gpg-agent")) else ""
+        terminalreporter.write_line(f"left in the run's folder{agent}: {name}, made during "
+                                    f"{_MADE_BY[name]}", yellow=True)
+
+
+@pytest.fixture(autouse=True)
+def _attribute_leftovers(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Remember which test made each new entry of the run's folder, to name leaks."""
+    run = _RUN.get("folder")
+    before = set(os.listdir(run)) if run is not None else set()
+    yield
+    if run is not None:
+        for name in set(os.listdir(run)) - before:
+            _MADE_BY.setdefault(name, request.node.nodeid)
 
 
 @pytest.fixture(autouse=True)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from signoff.registry.layout import statement_path
 from signoff.trust.outcomes import Code, Reason
 from signoff.trust.report.words import describe
 from tests.builder import RegistryBuilder
 from tests.harness.cli import run_cli, run_installed
+from tests.harness.gnupg import remove_home
 
 
 def only(report_files: list[dict[str, object]]) -> dict[str, object]:
@@ -244,15 +248,26 @@ def test_gpg_missing_from_path_exits_2(builder: RegistryBuilder, tmp_path: Path)
     assert "gpg was not found on PATH" in result.stderr
 
 
-def test_demo_runs_and_exits_as_documented(tmp_path: Path) -> None:
-    result = run_installed("demo", "--dir", str(tmp_path / "demo"))  # as `make demo` runs it
+@pytest.fixture
+def demo_dir(tmp_path: Path) -> Iterator[Path]:
+    """Where a test builds the demo; its GnuPG home (outside, linked as gnupg/) goes after."""
+    folder = tmp_path / "demo"
+    try:
+        yield folder
+    finally:
+        if (folder / "gnupg").is_symlink():
+            remove_home((folder / "gnupg").resolve())
+
+
+def test_demo_runs_and_exits_as_documented(demo_dir: Path) -> None:
+    result = run_installed("demo", "--dir", str(demo_dir))  # as `make demo` runs it
     assert result.returncode == 0, result.stderr
     assert "passed" in result.stdout and "failed" in result.stdout
-    assert (tmp_path / "demo" / "registry" / "registry.yaml").is_file()
-    assert (tmp_path / "demo" / "signoff-policy.yaml").is_file()
+    assert (demo_dir / "registry" / "registry.yaml").is_file()
+    assert (demo_dir / "signoff-policy.yaml").is_file()
     # The demo leaves a policy a user can run again: it fails (exit 1) as shown.
-    again = run_cli("check", str(tmp_path / "demo" / "dist"), "--policy",
-                    str(tmp_path / "demo" / "signoff-policy.yaml"), "--format", "json")
+    again = run_cli("check", str(demo_dir / "dist"), "--policy",
+                    str(demo_dir / "signoff-policy.yaml"), "--format", "json")
     assert again.returncode == 1
     files = {f["filename"]: f for f in json.loads(again.stdout)["files"]}
     statuses = {name: f["status"] for name, f in files.items()}
@@ -338,9 +353,9 @@ def test_check_counts_keys_the_web_of_trust_makes_valid(builder: RegistryBuilder
     assert builder.check(f).passed  # alice, trusted as an introducer, makes carol valid
 
 
-def test_the_demo_can_be_run_again_and_checked_again(tmp_path: Path) -> None:
+def test_the_demo_can_be_run_again_and_checked_again(demo_dir: Path) -> None:
     for _ in range(2):
-        assert run_cli("demo", "--dir", str(tmp_path / "demo")).returncode == 0
-        again = run_cli("check", str(tmp_path / "demo" / "dist"), "--policy",
-                        str(tmp_path / "demo" / "signoff-policy.yaml"))
+        assert run_cli("demo", "--dir", str(demo_dir)).returncode == 0
+        again = run_cli("check", str(demo_dir / "dist"), "--policy",
+                        str(demo_dir / "signoff-policy.yaml"))
         assert again.returncode == 1, again.stderr  # not 2: no false rollback alarm

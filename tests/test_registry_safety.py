@@ -4,11 +4,11 @@ broken maintainers rule are refused by all of them alike (exit 2, the same messa
 from __future__ import annotations
 
 import hashlib
-import subprocess
 from pathlib import Path
 
 from tests.builder import RegistryBuilder
 from tests.harness.cli import run_cli
+from tests.harness.git import git
 
 
 def readers(builder: RegistryBuilder, f: Path) -> dict[str, list[str]]:
@@ -39,8 +39,7 @@ def test_every_reader_refuses_a_rolled_back_registry_alike(
         done = run_cli(*argv, "--policy", policy, "--state-dir", state)
         code, err = done.returncode, done.stderr
         assert code == 0, (name, err)
-    subprocess.run(["git", "-C", str(builder.registry.path), "reset", "-q", "--hard", "HEAD~1"],
-                   check=True)
+    git(builder.registry.path, "reset", "-q", "--hard", "HEAD~1")
     refusals = {}
     for name, argv in commands.items():
         state = str(builder.tmp / "state" / name.replace(" ", "-"))
