@@ -17,6 +17,7 @@ import pygit2
 from signoff.attest.errors import AttestationError
 from signoff.attest.gpg import SignatureCheck
 from signoff.attest.hashing import hash_file
+from signoff.attest.limits import LIMITS
 from signoff.attest.model import Attestation, load_attestation
 from signoff.attest.names import short_fpr
 from signoff.registry.history import FirstSeen, HistoryIndex
@@ -261,19 +262,30 @@ class CheckSession:
         return sorted(seen.values(), key=lambda f: (f.filename or "", f.sha256))
 
     def _hash_local(self, file: ReleaseFile) -> tuple[ReleaseFile, Reason | None]:
-        """Hash a local file, reading no more than the largest size attested for its name."""
+        """Hash a local file, reading no more than the largest size attested for its name;
+        a file that differs from every attested file of its name says so, with both hashes."""
         if file.local_path is None or file.sha256:
             return file, None
-        sizes = [size for _, name, size, _ in self._subjects(file.project, file.version)
-                 if file.filename is None or name == file.filename]
-        if not sizes:
+        attested = sorted({(sha, size) for sha, name, size, _ in
+                           self._subjects(file.project, file.version)
+                           if file.filename is None or name == file.filename})
+        if not attested:
             return file, Reason(Code.NO_ATTESTED_NAME, {
                 "filename": file.filename, "project": file.project, "version": file.version})
-        limit = max(sizes)
-        digest = hash_file(file.local_path, limit)
+        digest = hash_file(file.local_path, max(size for _, size in attested))
         if digest.truncated:
-            return file, Reason(Code.LARGER_THAN_ATTESTED, {"limit": limit})
-        return replace(file, sha256=digest.sha256, size=digest.size), None
+            # Larger than anything attested, so different: hash it whole only within a cap.
+            digest = hash_file(file.local_path, LIMITS.differing_file_bytes)
+            if digest.truncated:
+                return file, Reason(Code.LARGER_THAN_ATTESTED,
+                                    {"limit": LIMITS.differing_file_bytes})
+        hashed = replace(file, sha256=digest.sha256, size=digest.size)
+        if digest.sha256 in {sha for sha, _ in attested}:
+            return hashed, None
+        return hashed, Reason(Code.LOCAL_FILE_DIFFERS, {
+            "filename": file.filename or file.local_path.name, "sha256": digest.sha256,
+            "size": digest.size,
+            "attested": [{"sha256": sha, "size": size} for sha, size in attested]})
 
     def _conflicts(self, file: ReleaseFile, own_names: set[str]) -> list[tuple[str, str]]:
         """Other sha256s attested for the same file name: signed by the key that the
@@ -321,7 +333,8 @@ class CheckSession:
             judge(c, file, signatures[c.stored.path], self.trust, requirement, self.now)
             for c in cands])
         own_names = {j.attestation.subject.filename for j in judged if j.attestation}
-        conflicts = self._conflicts(file, own_names) if file.sha256 else []
+        # A local file that differs from the attested ones says so once, not as a conflict too.
+        conflicts = self._conflicts(file, own_names) if file.sha256 and not oversized else []
         return decide(file, judged, requirement, rule, self.policy.criteria, conflicts, oversized)
 
 

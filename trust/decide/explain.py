@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from signoff.attest.errors import InputError
-from signoff.attest.model import Verdict
 from signoff.attest.names import normalize_sha256, normalize_version
 from signoff.trust.decide.checker import CheckSession
 from signoff.trust.decide.rules import FileVerdict
@@ -99,25 +98,16 @@ def explain_verdicts(session: CheckSession, verdicts: Sequence[FileVerdict]
 
 
 def _suggestions(session: CheckSession, verdict: FileVerdict) -> list[Reason]:
+    """The file's own fixes (the same `check` gives), with the keys that could approve."""
     if verdict.passed:
         return []
-    req = verdict.requirement
     found: list[Reason] = []
-    missing = req.signers - verdict.counted_signers
-    young = sorted(req.min_age - (j.age or 0) for j in verdict.attestations
-                   if not j.counted and j.attestation is not None
-                   and j.verdict == Verdict.APPROVED.value and j.age is not None
-                   and j.age < req.min_age and j.why_not is not None
-                   and j.why_not.code is Code.ATTESTATION_TOO_YOUNG)
-    if missing > 0 and len(young) >= missing:
-        found.append(Reason(Code.WAIT, {"wait": young[missing - 1], "signers": req.signers,
-                                        "min_age": req.min_age}))
-    if missing > 0:
-        approvers = {j.signer for j in verdict.attestations if j.attestation is not None}
-        valid = [fpr for fpr in sorted(session.keys())
-                 if fpr not in approvers and session.trust.standing(fpr).counted]
-        found.append(Reason(Code.MORE_APPROVALS, {
-            "missing": missing, "criteria": list(req.criteria),
-            "candidates": [session.key_label(f) for f in valid[:5]]}))
-    found += [fix for fix in verdict.fixes if fix.code is not Code.MORE_APPROVALS]
+    for fix in verdict.fixes:
+        if fix.code is Code.MORE_APPROVALS:
+            approvers = {j.signer for j in verdict.attestations if j.attestation is not None}
+            valid = [fpr for fpr in sorted(session.keys())
+                     if fpr not in approvers and session.trust.standing(fpr).counted]
+            fix = Reason(Code.MORE_APPROVALS, {
+                **fix.params, "candidates": [session.key_label(f) for f in valid[:5]]})
+        found.append(fix)
     return found

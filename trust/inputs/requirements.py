@@ -14,8 +14,8 @@ parsed with `include_nested=False`, after it has been checked to be a regular fi
 
 Each requirement becomes a `RequirementEntry` that keeps its file and its physical line span, so
 that `signoff lock` can rewrite the file in place, keeping comments, markers and order. Markers
-are not evaluated: every requirement is checked, whatever platform it is meant for, because a
-lock file is usually shared by several.
+are not evaluated here: the checker evaluates them when given a deployment target, and otherwise
+checks every requirement, whatever platform it is meant for.
 
 Not supported, as errors or problems rather than silently: remote (`http:`) includes, `${VAR}`
 expansion in include paths (pip expands environment variables; an include naming one is reported
@@ -62,7 +62,7 @@ class RequirementEntry:
     text: str
     """The requirement without its options: `alpha[fast]==1.0; python_version > "3"`."""
     marker: str | None
-    """Its environment marker, not evaluated: every requirement is checked."""
+    """Its environment marker (evaluated by the checker against a target, when one is given)."""
     project: str | None
     """PEP 503 name, when the requirement names a project."""
     version: str | None
@@ -137,7 +137,7 @@ def contents_of(document: RequirementsDocument) -> InputContents:
             continue
         if entry.problem is not None:
             problems.append(InputProblem(entry.source, entry.text, entry.problem,
-                                         entry.project, entry.version))
+                                         entry.project, entry.version, entry.marker))
             continue
         assert entry.project is not None and entry.version is not None
         if entry.other_hashes:
@@ -148,8 +148,9 @@ def contents_of(document: RequirementsDocument) -> InputContents:
                 entry.source, entry.text,
                 f"also lists {', '.join(algorithms)} hashes, which pip would accept for a file "
                 "no attestation names (signoff lock writes a file without them)",
-                entry.project, entry.version))
-        files.extend(ReleaseFile(entry.project, entry.version, digest, source=entry.source)
+                entry.project, entry.version, entry.marker))
+        files.extend(ReleaseFile(entry.project, entry.version, digest, source=entry.source,
+                                 requirement=entry.source, marker=entry.marker)
                      for digest in entry.sha256)
     return InputContents(tuple(files), tuple(problems))
 

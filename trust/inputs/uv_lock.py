@@ -16,6 +16,7 @@ Which packages are release files:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +81,7 @@ class UvLockInput(DeploymentInput):
         for artifact_where, artifact in artifacts:
             found = self._artifact(fields, artifact, artifact_where, project, version, base)
             if isinstance(found, ReleaseFile):
-                files.append(found)
+                files.append(replace(found, requirement=f"{self.path}: {where} ({requirement})"))
             else:
                 problems.append(found)
 
