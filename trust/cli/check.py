@@ -12,6 +12,7 @@ import typer
 from signoff import (
     DEFAULT_POLICY,
     CheckReport,
+    InputError,
     InputProblem,
     Policy,
     ReleaseFile,
@@ -20,17 +21,30 @@ from signoff import (
     open_registries,
 )
 from signoff.trust.cli.options import (
+    AbiOption,
     AcceptRewriteOption,
+    ColorChoice,
+    ColorOption,
+    ImplementationOption,
+    InterpreterOption,
+    PlatformOption,
     PolicyOption,
+    PythonVersionOption,
+    QuietOption,
     StateDirOption,
+    VerboseOption,
     print_warnings,
     progress_bar,
     stderr_console,
+    target_of,
+    terminal_width,
+    use_color,
 )
+from signoff.trust.decide.target import Target
 from signoff.trust.report.github import GithubReport
 from signoff.trust.report.interface import ReportFormat
 from signoff.trust.report.json_report import JsonReport
-from signoff.trust.report.table import TableReport
+from signoff.trust.report.table import TableOptions, TableReport
 
 
 class CheckFormat(StrEnum):
@@ -46,14 +60,15 @@ CheckFormatOption = Annotated[CheckFormat, typer.Option(
 
 
 def run_check(policy: Policy, files: list[ReleaseFile], problems: list[InputProblem],
-              state_dir: Path | None = None, accept_rewrite: bool = False) -> CheckReport:
+              state_dir: Path | None = None, accept_rewrite: bool = False,
+              target: Target | None = None) -> CheckReport:
     """Open the policy's registries and judge the files, with progress on a terminal."""
     with open_registries(policy, state_dir=state_dir, accept_rewrite=accept_rewrite) as session, \
             progress_bar(len(files), "verifying signatures") as tick:
-        return session.check(files, problems, tick)
+        return session.check(files, problems, tick, target)
 
 
-def render(report: CheckReport, output: CheckFormat) -> str:
+def render(report: CheckReport, output: CheckFormat, table: TableOptions | None = None) -> str:
     """The report in the chosen format."""
     fmt: ReportFormat
     match output:
@@ -62,7 +77,7 @@ def render(report: CheckReport, output: CheckFormat) -> str:
         case CheckFormat.GITHUB:
             fmt = GithubReport()
         case CheckFormat.TEXT:
-            fmt = TableReport(color=sys.stdout.isatty())
+            fmt = TableReport(options=table or TableOptions(color=sys.stdout.isatty()))
         case _:
             assert_never(output)
     return fmt.render(report)
@@ -82,15 +97,28 @@ def check_command(
     output: CheckFormatOption = CheckFormat.TEXT,
     state_dir: StateDirOption = None,
     accept_rewrite: AcceptRewriteOption = False,
+    python_version: PythonVersionOption = None,
+    platform: PlatformOption = None,
+    implementation: ImplementationOption = None,
+    abi: AbiOption = None,
+    target_from_interpreter: InterpreterOption = None,
+    verbose: VerboseOption = False,
+    quiet: QuietOption = False,
+    color: ColorOption = ColorChoice.AUTO,
 ) -> None:
     """Check release files against the policy: exit 0 if all pass, 1 if any falls short."""
+    if verbose and quiet:
+        raise InputError("give --verbose or --quiet, not both")
+    target = target_of(python_version, platform, implementation, abi, target_from_interpreter)
     loaded = load_policy(policy)
     files, problems = gather_inputs(paths or [], requirement or [], pylock or [],
                                     pip_report or [], uv_lock or [])
-    report = run_check(loaded, files, problems, state_dir, accept_rewrite)
+    report = run_check(loaded, files, problems, state_dir, accept_rewrite, target)
     if not files and not problems:
         stderr_console().print("warning: the inputs name no release files; nothing was checked",
                                markup=False)
     print_warnings(report.warnings)
-    sys.stdout.write(render(report, output))
+    table = TableOptions(width=terminal_width(), color=use_color(color), verbose=verbose,
+                         quiet=quiet)
+    sys.stdout.write(render(report, output, table))
     raise typer.Exit(0 if report.passed else 1)

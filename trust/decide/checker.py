@@ -26,6 +26,7 @@ from signoff.registry.maintainers import check_maintainers
 from signoff.registry.objects import reading_objects
 from signoff.registry.repo import Registry, StoredAttestation
 from signoff.registry.rollback import check_head, record_head
+from signoff.trust.decide.grouping import RequirementVerdict, group_verdicts, other_target_files
 from signoff.trust.decide.rules import (
     Candidate,
     FileVerdict,
@@ -34,6 +35,7 @@ from signoff.trust.decide.rules import (
     now_seconds,
     one_per_signer,
 )
+from signoff.trust.decide.target import Target
 from signoff.trust.decide.verification import SignatureVerifier
 from signoff.trust.outcomes import Code, Reason
 from signoff.trust.policy.policy import Policy, RegistrySource
@@ -76,11 +78,22 @@ class CheckReport:
     """Requirements that could not be checked at all."""
     warnings: tuple[str, ...] = ()
     """Things the user should know that did not change the result."""
+    requirements: tuple[RequirementVerdict, ...] = ()
+    """One verdict per requirement (or lock package), in the input's order."""
+    target: Target | None = None
+    """The deployment target, when one was given; without one every file counts."""
 
     @property
     def passed(self) -> bool:
-        """True when every file passed and no input had a problem."""
+        """True when every requirement passes (or is exempt, or skipped on the target)."""
+        if self.requirements:
+            return all(r.status.ok for r in self.requirements)
         return not self.problems and all(v.passed for v in self.verdicts)
+
+    @property
+    def other_targets(self) -> tuple[int, tuple[str, ...]]:
+        """Without a target: how many files are wheels for particular platforms, and which."""
+        return (0, ()) if self.target is not None else other_target_files(self.verdicts)
 
 
 @dataclass
@@ -312,8 +325,10 @@ class CheckSession:
         return found
 
     def check(self, files: Sequence[ReleaseFile], problems: Sequence[InputProblem] = (),
-              progress: Callable[[], None] | None = None) -> CheckReport:
-        """Judge every file against the policy."""
+              progress: Callable[[], None] | None = None, target: Target | None = None
+              ) -> CheckReport:
+        """Judge every file against the policy, and each requirement on the target (every
+        file counts without one)."""
         prepared = [self._hash_local(f) for f in files]
         per_file = [self.candidates(f) if f.sha256 and not oversized else []
                     for f, oversized in prepared]
@@ -324,7 +339,8 @@ class CheckSession:
         return CheckReport(
             policy=self.policy,
             registries=tuple((o.label, str(o.head.id)) for o in self.registries),
-            verdicts=tuple(verdicts), problems=tuple(problems), warnings=tuple(self.warnings))
+            verdicts=tuple(verdicts), problems=tuple(problems), warnings=tuple(self.warnings),
+            requirements=group_verdicts(verdicts, problems, target), target=target)
 
     def _decide(self, file: ReleaseFile, oversized: Reason | None, cands: list[Candidate],
                 signatures: dict[str, SignatureCheck]) -> FileVerdict:
