@@ -51,6 +51,7 @@ from signoff.trust.decide.lock import (
 )
 from signoff.trust.decide.lock import lock as lock_detected
 from signoff.trust.decide.rules import FileVerdict, Finding, JudgedAttestation
+from signoff.trust.decide.target import Target
 from signoff.trust.decide.versions import (
     VersionsReport,
     VersionStatus,
@@ -100,6 +101,7 @@ __all__ = [
     "ReleaseFile",
     "RollbackError",
     "SignoffError",
+    "Target",
     "TransportError",
     "TrustResult",
     "VersionStatus",
@@ -143,11 +145,17 @@ def check(policy: Policy, files: Sequence[ReleaseFile], problems: Sequence[Input
 
 
 def lock(session: CheckSession, source: Path, output: Path,
-         kind: LockInputKind = "detect") -> LockResult:
-    """Write `source` (a requirements file or a pylock.toml) to `output`, keeping only the
-    files that pass; `kind` says how to read it when its name does not."""
+         kind: LockInputKind = "detect", target: Target | None = None) -> LockResult:
+    """Write `source` (a requirements file, pylock.toml, uv.lock or pip report) to `output`,
+    keeping only the files that pass, and filling in the vetted hashes of a requirement pinned
+    without any; `kind` says how to read it when its name does not, `target` (None: every file
+    counts) which files an installer could take."""
+
+    def judge(files: Sequence[ReleaseFile], problems: Sequence[InputProblem]) -> CheckReport:
+        return session.check(files, problems, target=target)
+
     if kind == "requirements":
-        return lock_requirements(source, session.check, output)
+        return lock_requirements(source, judge, output, session.attested_files)
     if kind == "pylock":
-        return lock_pylock(source, session.check, output)
-    return lock_detected(source, session.check, output)
+        return lock_pylock(source, judge, output)
+    return lock_detected(source, judge, output, session.attested_files)

@@ -19,12 +19,18 @@ from signoff import (
     parse_pin,
 )
 from signoff.trust.cli.options import (
+    AbiOption,
     AcceptRewriteOption,
     FormatOption,
+    ImplementationOption,
+    InterpreterOption,
     OutputFormat,
+    PlatformOption,
     PolicyOption,
+    PythonVersionOption,
     StateDirOption,
     print_warnings,
+    target_of,
 )
 from signoff.trust.report.explain import ExplainJson, ExplainText
 from signoff.trust.report.interface import Renderer
@@ -38,8 +44,15 @@ def explain_command(
     output: FormatOption = OutputFormat.TEXT,
     state_dir: StateDirOption = None,
     accept_rewrite: AcceptRewriteOption = False,
+    python_version: PythonVersionOption = None,
+    platform: PlatformOption = None,
+    implementation: ImplementationOption = None,
+    abi: AbiOption = None,
+    target_from_interpreter: InterpreterOption = None,
 ) -> None:
     """Explain the verdict on each file of a release, and what would make it pass."""
+    deployment = target_of(python_version, platform, implementation, abi,
+                           target_from_interpreter)
     loaded = load_policy(policy)
     as_path = Path(target)
     by_input = "==" not in target and as_path.exists()
@@ -48,8 +61,8 @@ def explain_command(
     else:
         project, version = parse_pin(target)
     with open_registries(loaded, state_dir=state_dir, accept_rewrite=accept_rewrite) as session:
-        report = (explain_inputs(session, files, problems) if by_input
-                  else explain_release(session, project, version, sha256))
+        report = (explain_inputs(session, files, problems, deployment) if by_input
+                  else explain_release(session, project, version, sha256, deployment))
     print_warnings(report.warnings)
     renderer: Renderer[ExplainReport] = (ExplainJson() if output is OutputFormat.JSON
                                          else ExplainText())
