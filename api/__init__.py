@@ -60,6 +60,7 @@ from signoff.trust.decide.versions import (
     version_statuses,
 )
 from signoff.trust.inputs.gather import gather_inputs
+from signoff.trust.inputs.index_names import name_files_from_index
 from signoff.trust.outcomes import Code, Reason
 from signoff.trust.policy.policy import DEFAULT_POLICY, Policy, load_policy
 from signoff.trust.release import InputProblem, ReleaseFile
@@ -145,13 +146,16 @@ def check(policy: Policy, files: Sequence[ReleaseFile], problems: Sequence[Input
 
 
 def lock(session: CheckSession, source: Path, output: Path,
-         kind: LockInputKind = "detect", target: Target | None = None) -> LockResult:
+         kind: LockInputKind = "detect", target: Target | None = None,
+         index_url: str | None = None) -> LockResult:
     """Write `source` (a requirements file, pylock.toml, uv.lock or pip report) to `output`,
     keeping only the files that pass, and filling in the vetted hashes of a requirement pinned
     without any; `kind` says how to read it when its name does not, `target` (None: every file
-    counts) which files an installer could take."""
+    counts) which files an installer could take, and `index_url` the index whose names tell."""
 
     def judge(files: Sequence[ReleaseFile], problems: Sequence[InputProblem]) -> CheckReport:
+        if index_url is not None:
+            files = name_files_from_index(files, index_url)
         return session.check(files, problems, target=target)
 
     if kind == "requirements":

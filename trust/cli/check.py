@@ -26,6 +26,7 @@ from signoff.trust.cli.options import (
     ColorChoice,
     ColorOption,
     ImplementationOption,
+    IndexUrlOption,
     InterpreterOption,
     PlatformOption,
     PolicyOption,
@@ -41,6 +42,7 @@ from signoff.trust.cli.options import (
     use_color,
 )
 from signoff.trust.decide.target import Target
+from signoff.trust.inputs.index_names import name_files_from_index
 from signoff.trust.report.github import GithubReport
 from signoff.trust.report.interface import ReportFormat
 from signoff.trust.report.json_report import JsonReport
@@ -102,6 +104,7 @@ def check_command(
     implementation: ImplementationOption = None,
     abi: AbiOption = None,
     target_from_interpreter: InterpreterOption = None,
+    index_url: IndexUrlOption = None,
     verbose: VerboseOption = False,
     quiet: QuietOption = False,
     color: ColorOption = ColorChoice.AUTO,
@@ -113,6 +116,8 @@ def check_command(
     loaded = load_policy(policy)
     files, problems = gather_inputs(paths or [], requirement or [], pylock or [],
                                     pip_report or [], uv_lock or [])
+    if index_url is not None:
+        files = name_files_from_index(files, index_url)
     report = run_check(loaded, files, problems, state_dir, accept_rewrite, target)
     if not files and not problems:
         stderr_console().print("warning: the inputs name no release files; nothing was checked",

@@ -23,6 +23,7 @@ from signoff.trust.cli.options import (
     AcceptRewriteOption,
     FormatOption,
     ImplementationOption,
+    IndexUrlOption,
     InterpreterOption,
     OutputFormat,
     PlatformOption,
@@ -32,6 +33,7 @@ from signoff.trust.cli.options import (
     print_warnings,
     target_of,
 )
+from signoff.trust.inputs.index_names import name_files_from_index
 from signoff.trust.report.explain import ExplainJson, ExplainText
 from signoff.trust.report.interface import Renderer
 
@@ -49,6 +51,7 @@ def explain_command(
     implementation: ImplementationOption = None,
     abi: AbiOption = None,
     target_from_interpreter: InterpreterOption = None,
+    index_url: IndexUrlOption = None,
 ) -> None:
     """Explain the verdict on each file of a release, and what would make it pass."""
     deployment = target_of(python_version, platform, implementation, abi,
@@ -58,6 +61,8 @@ def explain_command(
     by_input = "==" not in target and as_path.exists()
     if by_input:
         files, problems = gather_inputs([as_path])
+        if index_url is not None:
+            files = name_files_from_index(files, index_url)
     else:
         project, version = parse_pin(target)
     with open_registries(loaded, state_dir=state_dir, accept_rewrite=accept_rewrite) as session:

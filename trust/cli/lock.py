@@ -27,6 +27,7 @@ from signoff.trust.cli.options import (
     AcceptRewriteOption,
     FormatOption,
     ImplementationOption,
+    IndexUrlOption,
     InterpreterOption,
     OutputFormat,
     PlatformOption,
@@ -60,6 +61,7 @@ def lock_command(
     implementation: ImplementationOption = None,
     abi: AbiOption = None,
     target_from_interpreter: InterpreterOption = None,
+    index_url: IndexUrlOption = None,
 ) -> None:
     """Write INPUT with only the files that pass the policy, for `pip install --require-hashes`."""
     target = target_of(python_version, platform, implementation, abi, target_from_interpreter)
@@ -71,7 +73,7 @@ def lock_command(
     loaded = load_policy(policy)
     with open_registries(loaded, state_dir=state_dir, accept_rewrite=accept_rewrite) as session:
         kind: LockInputKind = "requirements" if requirement else "pylock" if pylock else "detect"
-        result = lock(session, chosen[0], output, kind, target)
+        result = lock(session, chosen[0], output, kind, target, index_url)
     print_warnings(result.report.warnings)
     renderer: Renderer[LockResult] = (LockJson() if output_format is OutputFormat.JSON
                                       else LockText())

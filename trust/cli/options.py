@@ -121,3 +121,9 @@ def terminal_width() -> int:
         return shutil.get_terminal_size((120, 24)).columns
     columns = os.environ.get("COLUMNS", "")
     return int(columns) if columns.isdigit() and int(columns) > 20 else 120
+
+
+IndexUrlOption = Annotated[str | None, typer.Option(
+    "--index-url", metavar="URL", help="The package index the deployment installs from: "
+    "gives files named only by hash (requirements files) their names, so a target can tell "
+    "which an installer could take.", rich_help_panel="Target")]

@@ -123,6 +123,10 @@ class CheckSession:
             session.now = now
         try:
             session._open_all(state_dir, accept_rewrite)
+            # A trusted key that no registry holds is a mistake, never silently nobody valid.
+            unknown = policy.unknown_trusted_keys(session.keys())
+            if unknown is not None:
+                raise unknown
         except BaseException:
             session.close()
             raise

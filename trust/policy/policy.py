@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,20 @@ class Policy:
     """Overrides; the first match wins."""
     criteria: CriteriaGraph = field(default_factory=lambda: CriteriaGraph(BUILTIN_CRITERIA))
     """Built-in and policy-defined criteria."""
+    key_lines: dict[str, tuple[str, int | None]] = field(default_factory=dict)
+    """Where the policy names each trusted key: fingerprint to (`trust.roots[0]`, line)."""
+
+    def unknown_trusted_keys(self, known: Collection[str]) -> PolicyError | None:
+        """The error for the first root or introducer that is in none of `known` (the
+        registries' keys/), naming its policy line; None when every one is known."""
+        for fpr in [*sorted(self.trust.roots), *sorted(self.trust.introducers)]:
+            if fpr not in known:
+                where, line = self.key_lines.get(fpr, ("trust", None))
+                return PolicyError(
+                    f"{where}: {fpr} is in no registry's keys/, so it can make no signer valid",
+                    file=self.source, line=line,
+                    hint="check the fingerprint, or add the key to a registry's keys/")
+        return None
 
     def requirement_for(self, project: str) -> tuple[Requirement, str]:
         """The requirement for a project and the name of where it came from."""
@@ -130,7 +145,20 @@ class _PolicyReader:
             require=base,
             rules=self.rules(data.get("rules", []), base, criteria),
             criteria=criteria,
+            key_lines=self.key_lines(),
         )
+
+    def key_lines(self) -> dict[str, tuple[str, int | None]]:
+        """Where each root and introducer is named, once `trust()` has accepted them."""
+        found: dict[str, tuple[str, int | None]] = {}
+        trust = self.doc.data.get("trust") or {}
+        for i, fpr in enumerate(trust.get("roots") or []):
+            found.setdefault(normalize_fingerprint(fpr), (
+                f"trust.roots[{i}]", self.doc.line_of(("trust", "roots", i))))
+        for fpr in trust.get("introducers") or {}:
+            found.setdefault(normalize_fingerprint(fpr), (
+                f"trust.introducers.{fpr}", self.doc.line_of(("trust", "introducers", fpr))))
+        return found
 
     def registries(self, value: Any) -> tuple[RegistrySource, ...]:
         if not isinstance(value, list) or not value:
