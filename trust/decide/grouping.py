@@ -77,6 +77,8 @@ class RequirementVerdict:
     """What would fix that reason."""
     marker: str | None = None
     """Its environment marker."""
+    about: str | None = None
+    """The file that `reason` is about, when several could be taken: its name (or hash)."""
 
     @property
     def installable(self) -> tuple[JudgedFile, ...]:
@@ -127,10 +129,10 @@ def _verdict(key: str, verdicts: list[FileVerdict], problems: list[InputProblem]
                               target is None or target.accepts(file_name(v, counted_only=True)))
                    for v in verdicts)
 
-    def row(status: Status, reason: Reason | None, fix: Reason | None = None
-            ) -> RequirementVerdict:
+    def row(status: Status, reason: Reason | None, fix: Reason | None = None,
+            about: str | None = None) -> RequirementVerdict:
         return RequirementVerdict(key, project, version, status, judged, tuple(problems),
-                                  reason, fix, marker)
+                                  reason, fix, marker, about)
 
     if target is not None and not target.marker_holds(marker):
         return row(Status.SKIPPED, Reason(Code.MARKER_EXCLUDES, {"marker": marker or ""}))
@@ -141,23 +143,26 @@ def _verdict(key: str, verdicts: list[FileVerdict], problems: list[InputProblem]
     if not installable:
         return row(Status.FAIL, Reason(Code.NO_FILE_FOR_TARGET, {
             "files": len(judged), "target": target.label if target else ""}))
-    failing = [j.verdict for j in installable if not j.verdict.passed]
+    failing = [j for j in installable if not j.verdict.passed]
     if not failing:
         return row(Status.PASS, None)
-    reason, fix = most_serious(failing)
-    return row(Status.FAIL, reason, fix)
+    worst, reason, fix = most_serious([j.verdict for j in failing])
+    named = next(j for j in failing if j.verdict is worst)
+    about = (named.name or f"sha256:{worst.file.sha256[:16]}…") if len(installable) > 1 else None
+    return row(Status.FAIL, reason, fix, about)
 
 
-def most_serious(failing: Sequence[FileVerdict]) -> tuple[Reason | None, Reason | None]:
-    """The shortfall to show for several failing files: findings are ordered most serious
-    first, so the earliest unmet finding over all files wins."""
-    best: tuple[int, Reason | None, Reason | None] | None = None
+def most_serious(failing: Sequence[FileVerdict]
+                 ) -> tuple[FileVerdict, Reason | None, Reason | None]:
+    """The shortfall to show for several failing files, and the file it is about: findings
+    are ordered most serious first, so the earliest unmet finding over all files wins."""
+    best: tuple[int, FileVerdict, Reason | None, Reason | None] | None = None
     for verdict in failing:
         for rank, finding in enumerate(verdict.findings):
             if not finding.met and (best is None or rank < best[0]):
-                best = (rank, finding.reason, finding.fix)
+                best = (rank, verdict, finding.reason, finding.fix)
                 break
-    return (best[1], best[2]) if best else (None, None)
+    return (best[1], best[2], best[3]) if best else (failing[0], None, None)
 
 
 def other_target_files(verdicts: Sequence[FileVerdict]) -> tuple[int, tuple[str, ...]]:

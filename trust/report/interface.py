@@ -107,7 +107,7 @@ def requirement_record(row: RequirementVerdict) -> dict[str, Any]:
         "requirement": row.key, "project": row.project, "version": row.version,
         "marker": row.marker, "status": row.status.value,
         "files_vetted": row.vetted, "files_installable": len(row.installable),
-        "reason": record(row.reason), "fix": record(row.fix),
+        "reason": record(row.reason), "fix": record(row.fix), "reason_file": row.about,
         "problems": [problem_record(p) for p in row.problems],
         "files": [{**verdict_record(f.verdict), "filename": f.name,
                    "installable": f.installable} for f in row.files],

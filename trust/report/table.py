@@ -100,6 +100,9 @@ def _add_row(table: Table, row: RequirementVerdict, verbose: bool) -> None:
         why = ", ".join(display_name(f) for f in installable)
     else:
         why = describe(row.reason) if row.reason else ""
+        if row.about is not None:
+            others = sum(1 for f in installable if not f.verdict.passed) - 1
+            why = f"{row.about}: {why}" + (f" (and {others} more failing)" if others else "")
         if row.fix is not None:
             why += f"\n→ {describe(row.fix)}"
     table.add_row(row.project or row.key, row.version or "", counts,
