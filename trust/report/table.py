@@ -108,13 +108,11 @@ def _add_row(table: Table, row: RequirementVerdict, verbose: bool) -> None:
     table.add_row(row.project or row.key, row.version or "", counts,
                   f"[{style}]{row.status.value}[/]", why)
     if verbose:
+        # Names and statuses only: the shortfalls follow the table, each said once.
         for file in row.files:
             status = ("pass" if file.verdict.passed else "fail") if file.installable \
                 else "other target"
-            reasons = file.verdict.reasons
-            table.add_row("", "", "", f"  {status}", f"{display_name(file)}"
-                          + (f": {describe(reasons[0])}" if reasons and file.installable
-                             else ""))
+            table.add_row("", "", "", f"  {status}", display_name(file))
 
 
 def _details(console: Console, row: RequirementVerdict) -> None:
@@ -129,7 +127,8 @@ def _details(console: Console, row: RequirementVerdict) -> None:
             continue
         console.print(f"  {display_name(file)}", markup=False)
         for reason in verdict.reasons:
-            console.print(f"    ✗ {describe(reason)}", markup=False)
+            if reason != row.reason:  # the row already says it
+                console.print(f"    ✗ {describe(reason)}", markup=False)
         for j in verdict.attestations:
             # An approval still in quarantine is already said in the shortfall above.
             if not j.counted and j.why_not and j.why_not.code is not Code.ATTESTATION_TOO_YOUNG:
@@ -139,7 +138,7 @@ def _details(console: Console, row: RequirementVerdict) -> None:
             if comment and comment.strip():
                 console.print(f"    “{' '.join(comment.split())}” — {short_fpr(j.signer)} "
                               f"({j.verdict})", markup=False)
-        fixes += [describe(fix) for fix in verdict.fixes]
+        fixes += [describe(fix) for fix in verdict.fixes if fix != row.fix]
     for fix in dict.fromkeys(fixes):
         console.print(f"  → {fix}", markup=False)
 
