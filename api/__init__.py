@@ -51,7 +51,7 @@ from signoff.trust.decide.lock import (
 )
 from signoff.trust.decide.lock import lock as lock_detected
 from signoff.trust.decide.rules import FileVerdict, Finding, JudgedAttestation
-from signoff.trust.decide.target import Target
+from signoff.trust.decide.target import Target, target_from_interpreter, target_from_options
 from signoff.trust.decide.versions import (
     VersionsReport,
     VersionStatus,
@@ -120,6 +120,8 @@ __all__ = [
     "open_registries",
     "parse_pin",
     "parse_project_and_spec",
+    "target_from_interpreter",
+    "target_from_options",
     "version_statuses",
 ]
 
@@ -138,11 +140,14 @@ def open_registries(policy: Policy, *, now: int | None = None, state_dir: Path |
 
 def check(policy: Policy, files: Sequence[ReleaseFile], problems: Sequence[InputProblem] = (),
           *, state_dir: Path | None = None, accept_rewrite: bool = False,
-          now: int | None = None, progress: Callable[[], None] | None = None) -> CheckReport:
-    """Judge release files against `policy`: open its registries, decide, close them."""
+          now: int | None = None, progress: Callable[[], None] | None = None,
+          target: Target | None = None) -> CheckReport:
+    """Judge release files against `policy`: open its registries, decide, close them.
+    `target` (from `target_from_options` or `target_from_interpreter`) limits the judgement to
+    what an installer could take there; without one every file counts."""
     with open_registries(policy, now=now, state_dir=state_dir,
                          accept_rewrite=accept_rewrite) as session:
-        return session.check(files, problems, progress)
+        return session.check(files, problems, progress, target)
 
 
 def lock(session: CheckSession, source: Path, output: Path,

@@ -163,3 +163,19 @@ def test_check_and_explain_give_the_same_fix_wait(builder: RegistryBuilder) -> N
     to_pass = explained.stdout.split("to pass:")[1]
     assert "wait 6 days" in to_pass or "wait 7 days" in to_pass
     assert "more approval" not in to_pass
+
+
+def test_an_invalid_marker_is_an_error_naming_the_input(builder: RegistryBuilder) -> None:
+    f = builder.wheel("tinyhttp", "1.0")
+    builder.approve("alice", f)
+    policy = builder.policy(roots=["alice"], signers=1)
+    lock = builder.tmp / "pylock.toml"
+    digest = __import__("hashlib").sha256(f.read_bytes()).hexdigest()
+    lock.write_text('lock-version = "1.0"\ncreated-by = "hand"\n\n[[packages]]\n'
+                    'name = "tinyhttp"\nversion = "1.0"\nmarker = "sys_platform =="\n'
+                    f'wheels = [{{ name = "{f.name}", url = "https://h.invalid/{f.name}", '
+                    f'hashes = {{ sha256 = "{digest}" }} }}]\n')
+    assert run_cli("check", str(lock), "--policy", str(policy)).returncode == 0
+    done = run_cli("check", str(lock), "--policy", str(policy), "--platform", "win_amd64")
+    assert done.returncode == 2
+    assert f"{lock}: packages[0] (tinyhttp==1.0): invalid environment marker" in done.stderr

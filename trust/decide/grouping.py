@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from signoff.attest.errors import InputFormatError
 from signoff.trust.decide.rules import FileVerdict
 from signoff.trust.decide.target import Target, platform_specific
 from signoff.trust.outcomes import Code, Reason
@@ -134,7 +135,7 @@ def _verdict(key: str, verdicts: list[FileVerdict], problems: list[InputProblem]
         return RequirementVerdict(key, project, version, status, judged, tuple(problems),
                                   reason, fix, marker, about)
 
-    if target is not None and not target.marker_holds(marker):
+    if target is not None and not _holds(target, marker, key):
         return row(Status.SKIPPED, Reason(Code.MARKER_EXCLUDES, {"marker": marker or ""}))
     if problems:
         return row(Status.FAIL, Reason(Code.INPUT_PROBLEM, {
@@ -150,6 +151,13 @@ def _verdict(key: str, verdicts: list[FileVerdict], problems: list[InputProblem]
     named = next(j for j in failing if j.verdict is worst)
     about = (named.name or f"sha256:{worst.file.sha256[:16]}…") if len(installable) > 1 else None
     return row(Status.FAIL, reason, fix, about)
+
+
+def _holds(target: Target, marker: str | None, key: str) -> bool:
+    try:
+        return target.marker_holds(marker)
+    except ValueError as e:
+        raise InputFormatError(f"{key}: invalid environment marker {marker!r}: {e}") from e
 
 
 def most_serious(failing: Sequence[FileVerdict]

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import packaging
-from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
+from packaging.markers import Marker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.markers import default_environment as running_environment
 from packaging.tags import (
     Tag,
@@ -65,10 +65,7 @@ class Target:
         """Whether a requirement with this environment marker is installed on the target."""
         if marker is None or not marker.strip():
             return True
-        try:
-            parsed = Marker(marker)
-        except InvalidMarker as e:
-            raise InputError(f"invalid environment marker {marker!r}: {e}") from e
+        parsed = Marker(marker)  # InvalidMarker (a ValueError) names what is wrong
         for environment in self.environments:
             try:
                 # As pip reads a requirements file: no extra is asked for.
