@@ -21,7 +21,7 @@ from enum import StrEnum
 
 from signoff.attest.errors import InputFormatError
 from signoff.trust.decide.rules import FileVerdict
-from signoff.trust.decide.target import Target, platform_specific
+from signoff.trust.decide.target import Target, platform_specific, wheel_tags
 from signoff.trust.outcomes import Code, Reason
 from signoff.trust.release import InputProblem
 
@@ -180,8 +180,8 @@ def other_target_files(verdicts: Sequence[FileVerdict]) -> tuple[int, tuple[str,
     count = 0
     for verdict in verdicts:
         name = file_name(verdict, counted_only=False)
-        if platform_specific(name):
+        tags = wheel_tags(name)
+        if tags is not None and platform_specific(name):
             count += 1
-            assert name is not None
-            platforms.update(name[:-len(".whl")].split("-")[-1].split("."))
+            platforms.update(tag.platform for tag in tags)
     return count, tuple(sorted(platforms))

@@ -47,7 +47,6 @@ _PYTHON_VERSION = re.compile(r"(\d)(?:\.?(\d+))?(?:\.(\d+))?")
 _IMPLEMENTATION_NAMES = {"cp": ("cpython", "CPython"), "pp": ("pypy", "PyPy"),
                          "ip": ("ironpython", "IronPython"), "jy": ("jython", "Jython"),
                          "gp": ("graalpy", "GraalVM")}
-_SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tar", ".tgz", ".tbz", ".txz")
 
 
 @dataclass(frozen=True)
@@ -78,29 +77,24 @@ class Target:
     def accepts(self, filename: str | None) -> bool:
         """Whether an installer could take this file on the target: a wheel whose tags fit,
         any sdist, and any file whose name is unknown or not a wheel's."""
-        if filename is None or not filename.endswith(".whl"):
-            return True
-        try:
-            _, _, _, tags = parse_wheel_filename(filename)
-        except InvalidWheelFilename:
-            return True
-        return not self.tags.isdisjoint(tags)
+        tags = wheel_tags(filename)
+        return tags is None or not self.tags.isdisjoint(tags)
 
 
-def is_sdist(filename: str) -> bool:
-    """Whether a release file name is a source distribution's."""
-    return filename.endswith(_SDIST_SUFFIXES)
+def wheel_tags(filename: str | None) -> frozenset[Tag] | None:
+    """The tags of a wheel's file name; None for anything else (an sdist, no name)."""
+    if filename is None or not filename.endswith(".whl"):
+        return None
+    try:
+        return parse_wheel_filename(filename)[3]
+    except InvalidWheelFilename:
+        return None
 
 
 def platform_specific(filename: str | None) -> bool:
     """Whether a wheel name fits only some platforms (not `any`), so another target's file."""
-    if filename is None or not filename.endswith(".whl"):
-        return False
-    try:
-        _, _, _, tags = parse_wheel_filename(filename)
-    except InvalidWheelFilename:
-        return False
-    return all(tag.platform != "any" for tag in tags)
+    tags = wheel_tags(filename)
+    return tags is not None and all(tag.platform != "any" for tag in tags)
 
 
 def target_from_options(python_version: str | None, platforms: Sequence[str],
