@@ -269,3 +269,32 @@ def test_lock_fills_in_the_hashes_of_a_pinned_list(scene: Scene) -> None:
     assert installing.returncode == 0, installing.stderr
     assert installed(scene.work / "target") == {"app-1.0.dist-info", "fastcore-2.0.dist-info",
                                                 "util-1.0.dist-info"}
+
+
+def test_uv_lock_markers_come_from_the_dependency_edges(scene: Scene) -> None:
+    (scene.work / "pyproject.toml").write_text(
+        '[project]\nname = "myapp"\nversion = "0.1"\nrequires-python = ">=3.11"\n'
+        'dependencies = ["app"]\n')
+    done = scene.tool(venv_tool("uv"), "lock", "--quiet", "--default-index", scene.index)
+    assert done.returncode == 0, done.stderr
+    lock = scene.work / "uv.lock"
+    code, document = scene.check_json(str(lock))
+    assert code == 1
+    assert rows(document)["colorama"]["marker"] == "((sys_platform == 'win32'))"
+    code, document = scene.check_json(str(lock), *LINUX)
+    assert code == 0, document
+    assert rows(document)["colorama"]["status"] == "skipped"
+    assert rows(document)["fastcore"]["files_installable"] == 2  # uv.lock names its files
+    assert run_cli("check", str(lock), "--policy", scene.policy, *WINDOWS).returncode == 1
+
+    # Locked into a requirements file for Linux: pip installs it, colorama never read.
+    vetted = scene.work / "from-uv.txt"
+    done = run_cli("lock", str(lock), "-o", str(vetted), "--policy", scene.policy, *LINUX)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "colorama==0.4.6 ; ((sys_platform == 'win32'))" in vetted.read_text()
+    for no_deps in (False, True):
+        into = scene.work / f"uv-target-{no_deps}"
+        installing = scene.pip_install(vetted, into, no_deps)
+        assert installing.returncode == 0, installing.stderr
+        assert installed(into) == {"app-1.0.dist-info", "fastcore-2.0.dist-info",
+                                   "util-1.0.dist-info"}
