@@ -67,6 +67,7 @@ def run_check(policy: Policy, files: list[ReleaseFile], problems: list[InputProb
     """Open the policy's registries and judge the files, with progress on a terminal."""
     with open_registries(policy, state_dir=state_dir, accept_rewrite=accept_rewrite) as session, \
             progress_bar(len(files), "verifying signatures") as tick:
+        session.require_known_trust_keys()
         return session.check(files, problems, tick, target)
 
 

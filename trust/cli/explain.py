@@ -66,6 +66,7 @@ def explain_command(
     else:
         project, version = parse_pin(target)
     with open_registries(loaded, state_dir=state_dir, accept_rewrite=accept_rewrite) as session:
+        session.require_known_trust_keys()
         report = (explain_inputs(session, files, problems, deployment) if by_input
                   else explain_release(session, project, version, sha256, deployment))
     print_warnings(report.warnings)

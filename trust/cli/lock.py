@@ -72,6 +72,7 @@ def lock_command(
         raise InputError("give the output file with -o OUT")
     loaded = load_policy(policy)
     with open_registries(loaded, state_dir=state_dir, accept_rewrite=accept_rewrite) as session:
+        session.require_known_trust_keys()
         kind: LockInputKind = "requirements" if requirement else "pylock" if pylock else "detect"
         result = lock(session, chosen[0], output, kind, target, index_url)
     print_warnings(result.report.warnings)

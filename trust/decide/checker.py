@@ -123,10 +123,6 @@ class CheckSession:
             session.now = now
         try:
             session._open_all(state_dir, accept_rewrite)
-            # A trusted key that no registry holds is a mistake, never silently nobody valid.
-            unknown = policy.unknown_trusted_keys(session.keys())
-            if unknown is not None:
-                raise unknown
         except BaseException:
             session.close()
             raise
@@ -167,6 +163,13 @@ class CheckSession:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def require_known_trust_keys(self) -> None:
+        """Raise PolicyError, naming the policy line, for a root or introducer that is in no
+        registry's keys/: a mistake that would otherwise only show as nobody being valid."""
+        unknown = self.policy.unknown_trusted_keys(self.keys())
+        if unknown is not None:
+            raise unknown
 
     def key_ages(self) -> dict[str, int | None]:
         """Seconds each key file has stood on a main line (the oldest appearance wins)."""

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-
-import httpx
+from typing import TYPE_CHECKING
 
 from signoff.attest.errors import TransportError
 from signoff.trust.release import ReleaseFile
 from signoff.trust.simple.parse import MAX_PAGE_BYTES, PageFormatError, parse_project_page
+
+if TYPE_CHECKING:
+    import httpx
 
 _ACCEPT = ("application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, "
            "text/html;q=0.01")
@@ -28,6 +30,7 @@ def name_files_from_index(files: Sequence[ReleaseFile], index_url: str,
     projects = sorted({f.project for f in files if f.filename is None and f.sha256})
     if not projects:
         return list(files)
+    import httpx  # only here: `check` without --index-url never loads the HTTP stack
     base = index_url if index_url.endswith("/") else index_url + "/"
     names: dict[str, str] = {}
     with httpx.Client(timeout=timeout, follow_redirects=True,
@@ -39,6 +42,8 @@ def name_files_from_index(files: Sequence[ReleaseFile], index_url: str,
 
 
 def _page_names(client: httpx.Client, url: str, project: str) -> dict[str, str]:
+    import httpx
+
     try:
         with client.stream("GET", url) as response:
             if response.status_code == 404:
