@@ -179,3 +179,25 @@ def test_an_invalid_marker_is_an_error_naming_the_input(builder: RegistryBuilder
     done = run_cli("check", str(lock), "--policy", str(policy), "--platform", "win_amd64")
     assert done.returncode == 2
     assert f"{lock}: packages[0] (tinyhttp==1.0): invalid environment marker" in done.stderr
+
+
+def test_a_pylock_whose_vetted_files_fit_no_target_fails_the_lock(
+        builder: RegistryBuilder) -> None:
+    from signoff.trust.demo.sample_dists import build_wheel
+
+    win = build_wheel(builder.dist, "fastcore", "2.0", tag="cp38-abi3-win_amd64")
+    builder.approve("alice", win.path)
+    policy = builder.policy(roots=["alice"], signers=1)
+    lock = builder.tmp / "pylock.toml"
+    lock.write_text('lock-version = "1.0"\ncreated-by = "hand"\n\n[[packages]]\n'
+                    'name = "fastcore"\nversion = "2.0"\n'
+                    f'wheels = [{{ name = "{win.filename}", url = "https://h.invalid/w.whl", '
+                    f'hashes = {{ sha256 = "{win.sha256}" }} }}]\n')
+    out = builder.tmp / "pylock.vetted.toml"
+    windows = run_cli("lock", str(lock), "-o", str(out), "--policy", str(policy),
+                      "--platform", "win_amd64", "--python-version", "3.11")
+    assert windows.returncode == 0, windows.stdout + windows.stderr
+    linux = run_cli("lock", str(lock), "-o", str(out), "--policy", str(policy),
+                    "--platform", "manylinux_2_17_x86_64", "--python-version", "3.11")
+    assert linux.returncode == 1
+    assert "none of its 1 files fits the target" in out.read_text()

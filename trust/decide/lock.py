@@ -344,6 +344,7 @@ def lock_pylock(path: Path, judge: Judge, output: Path) -> LockResult:
     files = [e.found for e in located if isinstance(e.found, ReleaseFile)]
     problems = [e.found for e in located if isinstance(e.found, InputProblem)]
     report, locked = _judged(files, problems, judge)
+    shortfalls, _skipped = _shortfalls(report)
     outcome = iter(locked)
     # Each package's entries, with the judgement of those that name a file.
     by_package: dict[int, list[tuple[LocatedEntry, LockedFile | None]]] = {}
@@ -394,6 +395,14 @@ def lock_pylock(path: Path, judge: Judge, output: Path) -> LockResult:
                                      "; ".join(reasons) or "no vetted file"))
             notes.append(f"{MARK} {label} has no vetted file; its sources are removed so "
                          "installers refuse it")
+        else:
+            # With a target: the vetted files kept may all be for other platforms.
+            keys = [e.found.requirement for e, _ in entries if isinstance(e.found, ReleaseFile)]
+            if keys and keys[0] in shortfalls:
+                key = keys[0]
+                label = str(package.get("name", "?"))
+                unvetted.append(Unvetted(f"{path}: packages[{number}]", label, shortfalls[key]))
+                notes.append(f"{MARK} {label}: {shortfalls[key]}")
     header = [f"{MARK} only files that pass the policy are kept (from {path.name})", *notes]
     text = "\n".join(header) + "\n" + tomlkit.dumps(document)
     allowed = {(f.file.project, f.file.version, f.file.sha256) for f in locked if f.kept}
