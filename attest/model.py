@@ -23,6 +23,7 @@ from signoff.attest.names import (
     normalize_project,
     normalize_sha256,
     normalize_version,
+    same_version,
 )
 from signoff.attest.strict_yaml import Document, KeyPath, load_mapping
 
@@ -205,7 +206,7 @@ class _Reader:
                 raise self.fail("subject project, version and sha256 must be written "
                                 f"normalised: {norm_project} {norm_version} {norm_sha}",
                                 ("subject", name))
-        if (file_project, normalize_version(file_version)) != (norm_project, norm_version):
+        if file_project != norm_project or not same_version(file_version, norm_version):
             raise self.fail(f"subject.filename {filename!r} is not a file of "
                             f"{norm_project} {norm_version}", ("subject", "filename"))
         return Subject(norm_project, norm_version, filename, norm_sha, size)

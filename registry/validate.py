@@ -54,6 +54,7 @@ from signoff.attest.names import (
     normalize_project,
     normalize_sha256,
     normalize_version,
+    same_version,
 )
 from signoff.registry.gittree import TreeChange, lookup, tree_changes
 from signoff.registry.key_growth import lost_packets, refused_additions, unverified_additions
@@ -384,7 +385,8 @@ class _Validation:
 
     def _matches_path(self, statement: str, parsed: AttestationPath, att: Attestation) -> bool:
         s = att.subject
-        if (s.project, s.version, s.sha256) != (parsed.project, parsed.version, parsed.sha256):
+        if (s.project, s.sha256) != (parsed.project, parsed.sha256) or not same_version(
+                s.version, parsed.version):
             self.fail(statement, f"its subject ({s.project} {s.version} sha256 {s.sha256}) does "
                                  "not match the path it sits at; it belongs at "
                                  f"{statement_path(s.project, s.version, s.sha256, att.signer)}")

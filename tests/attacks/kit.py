@@ -4,8 +4,10 @@ entry point, with a timeout), assert it failed closed, and forge OpenPGP armor."
 from __future__ import annotations
 
 import base64
+import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from tests.builder import RegistryBuilder
 from tests.harness.cli import run_installed
@@ -63,3 +65,13 @@ def armor(binary: bytes, kind: str = "PUBLIC KEY BLOCK") -> bytes:
     checksum = base64.b64encode((crc & 0xFFFFFF).to_bytes(3, "big")).decode()
     return (f"-----BEGIN PGP {kind}-----\n\n" + "\n".join(lines) + f"\n={checksum}\n"
             f"-----END PGP {kind}-----\n").encode()
+
+
+def statements(builder: RegistryBuilder, *inputs: Path) -> tuple[int, dict[str, dict[str, Any]]]:
+    """`signoff check --format json`: its exit code and each judged statement's record, by
+    the signer's fingerprint."""
+    out = run("check", *map(str, inputs), "--policy", str(builder.tmp / "signoff-policy.yaml"),
+              "--format", "json")
+    assert out.returncode in (0, 1), out.stdout + out.stderr
+    found = {a["signer"]: a for f in json.loads(out.stdout)["files"] for a in f["attestations"]}
+    return out.returncode, found
