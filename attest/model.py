@@ -104,6 +104,11 @@ def release_name_and_version(filename: str) -> tuple[str, str]:
 
 def load_attestation(data: bytes, source: str) -> Attestation:
     """Parse signed bytes strictly; AttestationError names `source` and the line."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        # signoff never writes one; a reader that strips it and one that does not would hash
+        # and show different bytes for one signed statement.
+        raise AttestationError("starts with a byte-order mark (BOM); a statement is plain UTF-8",
+                               file=source, line=1)
     doc = load_mapping(data, source, max_bytes=LIMITS.attestation_bytes, error=AttestationError)
     return _Reader(doc).attestation(data)
 
