@@ -24,6 +24,8 @@ _COMPONENTS = {6: "the primary key", 14: "subkey", 13: "user ID", 17: "user attr
 _ADDABLE = {_SIGNATURE, 13, 14, 17}
 """Packets a key file may gain: signatures, user IDs, subkeys, user attributes."""
 _REVOCATIONS = {0x20, 0x28, 0x30}
+_CERTIFICATIONS = {0x10, 0x11, 0x12, 0x13, 0x30}
+"""Signatures another key makes over a user ID: certifications and their revocations."""
 _PACKET_NAMES = {2: "signature", 6: "primary key", 12: "trust", 13: "user ID", 14: "subkey",
                  17: "user attribute", 8: "compressed data", 10: "marker"}
 
@@ -81,8 +83,9 @@ def unverified_additions(home: Path, old: bytes | None, new: bytes,
 
     `import_issuers` is given the long key ids of the issuers and imports whichever of their
     keys the registry has into `home`; gpg then checks each signature of the new file. A
-    signature whose issuer is in no key file cannot be checked and cannot count for anything
-    either: gpg reports it as such (`?`) and it is let through.
+    certification whose issuer is in no key file cannot be checked and cannot count for
+    anything either: gpg reports it as such (`?`) and it is let through. Every other kind
+    (subkey bindings, direct-key signatures, revocations of the key's own parts) must verify.
     """
     added = added_signatures(old, new)
     if not added:
@@ -95,7 +98,10 @@ def unverified_additions(home: Path, old: bytes | None, new: bytes,
     problems = []
     for summary, count in sorted(wanted.items(), key=lambda kv: (kv[0].issuer, kv[0].created)):
         found = statuses.get(summary, Counter())
-        usable = found["!"] + found["?"]
+        # Only a certification by another key may go unchecked for want of its issuer's key;
+        # a binding, a direct-key signature or a revocation of the key's own parts is made by
+        # the key itself and must verify.
+        usable = found["!"] + (found["?"] if summary.sig_class in _CERTIFICATIONS else 0)
         if usable < count + old_counts[summary]:
             what = _signature_words(summary)
             problems.append(f"adds a {what} that does not verify; every packet added must "

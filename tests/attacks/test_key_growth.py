@@ -109,3 +109,18 @@ def test_a_new_genuine_certification_is_accepted(revoked: Revoked) -> None:
     b.certify("carol", "alice")
     out = validate(b, revoked.base)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_grafting_a_foreign_signing_subkey_onto_a_key_is_refused(revoked: Revoked) -> None:
+    """Attack: mallory appends her own signing subkey, with its binding signature, to bob's
+    key file, then signs statements with it in bob's name. Gain: mallory's statements verify
+    as bob's, if any reader accepts the subkey without its binding by bob's primary key."""
+    b = revoked.builder
+    mallory = b.key("mallory", publish=False)
+    gpg(b.home, "--quick-add-key", mallory, "ed25519", "sign", "never")
+    exported = packets(gpg(b.home, "--export", mallory))
+    at = next(i for i, p in enumerate(exported) if p.tag == 14)
+    bob_path = key_path(b.key("bob"))
+    bob_packets = packets(b.registry.read_file(bob_path) or b"")
+    b.commit_raw({bob_path: armor(b"".join(p.raw for p in [*bob_packets, *exported[at:]]))})
+    refused(validate(b, revoked.base), bob_path, "does not verify")
