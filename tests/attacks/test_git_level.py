@@ -155,3 +155,25 @@ def test_the_attestations_folder_replaced_by_an_odd_entry_is_refused(
     out = validate(builder, base)
     refused(out, folder, what)
     refused(out, done.path, "removes an attestation")
+
+
+@pytest.mark.parametrize("name", ["..", ".git", ".", "keys\u2215x"])
+def test_a_tree_entry_that_no_checkout_would_write_is_refused(builder: RegistryBuilder,
+                                                              wheel: Path, name: str) -> None:
+    """Attack: a pull request whose tree has an entry git itself refuses to check out (`..`,
+    `.git`, `.`) or a look-alike of a path separator, holding a key file below it. Gain: a
+    key or statement that a reader walking the work tree would resolve somewhere else."""
+    base = str(builder.registry.head_commit().id)
+    mallory = builder.key("mallory", publish=False)
+    key = _blob(builder, builder.user.export_public_key(mallory))
+    keys = _git(builder, "mktree", data=f"100644 blob {key}\t{mallory}.asc\n".encode())
+    below = _git(builder, "mktree", data=f"040000 tree {keys}\tkeys\n".encode())
+    listing = _git(builder, "ls-tree", base) + f"\n040000 tree {below}\t{name}\n"
+    root = _git(builder, "mktree", data=listing.encode())
+    _git(builder, "update-ref", "HEAD", _git(builder, "commit-tree", root, "-p", base, "-m", "x"))
+    out = validate(builder, base)
+    path = f"{name}/keys/{mallory}.asc"
+    if out.returncode == 2:  # libgit2 refuses to merge a tree with a path git cannot write
+        assert f"invalid path: '{path}'" in out.stderr, out.stderr
+    else:
+        refused(out, path, "not a registry path")
