@@ -44,6 +44,7 @@ from signoff.trust.inputs.requirements import (
     constraint_matters,
     contents_of,
     parse_requirements,
+    requirement_hashes,
 )
 from signoff.trust.release import InputProblem, ReleaseFile
 from signoff.trust.report.words import describe_all
@@ -265,7 +266,14 @@ class _RequirementsWriter:
                                      + ("; ".join(reasons) or "no file passes"))
         if kept == set(entry.sha256) and not entry.other_hashes:
             return physical
-        return _without_hashes(physical, kept)
+        cleaned = _without_hashes(physical, kept)
+        wanted = {f"sha256:{digest}" for digest in kept}
+        if requirement_hashes(cleaned, entry.file) == wanted:
+            return cleaned
+        # A spelling the option pattern does not follow (quotes inside the value, a digest
+        # split over lines): write the requirement out anew, with the vetted hashes only.
+        return [f"{MARK} {entry.source} rewritten: only its vetted hashes are kept",
+                " ".join([entry.text, *(f"--hash={h}" for h in sorted(wanted))])]
 
     def _comment_out(self, entry: RequirementEntry, physical: list[str], reason: str
                      ) -> list[str]:

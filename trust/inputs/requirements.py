@@ -252,6 +252,22 @@ class _Reader:
             self.parse_file(included, is_constraint=nested_constraint, chain=(here, *chain))
 
 
+def requirement_hashes(lines: list[str], path: Path) -> set[str] | None:
+    """The `--hash` values (`sha256:HEX`) of the one requirement `lines` hold, as pip reads them.
+
+    None when the lines do not hold exactly one requirement: `lock` then writes the requirement
+    out anew rather than trust an edit it cannot read back.
+    """
+    try:
+        items = [item for item in _parse_text("\n".join(lines), path, False)
+                 if not isinstance(item, (prp.OptionLine, prp.InvalidRequirementLine))]
+    except InputFormatError:
+        return None
+    if len(items) != 1:
+        return None
+    return {str(option).lower() for option in items[0].hash_options or ()}
+
+
 def _decode(data: bytes, path: Path) -> str:
     """The text of a requirements file, when every pip on every locale reads the same text."""
     for bom, _ in prp.BOMS:
@@ -305,6 +321,12 @@ def _parse_text(text: str, path: Path, is_constraint: bool) -> Iterator[Any]:
             yield prp.InvalidRequirementLine(requirement_line=requirement_line,
                                              error_message=message)
             continue
+        if not parsed_line.is_requirement and getattr(options, "hashes", None):
+            # pip ignores it with a warning; kept, it could be joined to a requirement by an
+            # edit or another tool, and `lock` would copy an unvetted hash.
+            raise InputFormatError("--hash without a requirement on its line (pip ignores "
+                                   "it); put it on the requirement's line or remove it",
+                                   file=path, line=line_number)
         for parsed in prp.handle_line(parsed_line):
             yield from _built(parsed)
 
