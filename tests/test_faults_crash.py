@@ -33,6 +33,7 @@ from signoff.registry.repo import Registry
 from signoff.registry.write_guard import JOURNAL_NAME, LOCK_NAME
 from tests.builder import RegistryBuilder
 from tests.harness.git import git
+from tests.harness.gnupg import remove_home
 
 RUNS = int(os.environ.get("SIGNOFF_CRASH_RUNS")
            or (15 if os.environ.get("SIGNOFF_LONG") == "1" else 3))
@@ -64,12 +65,26 @@ def _run(args: Sequence[str]) -> tuple[int, str, float]:
 
 
 def _kill_after(args: Sequence[str], delay: float) -> None:
+    """Start the command and SIGKILL its process group after `delay` seconds. A killed signoff
+    cannot remove its temporary keyring (gpg's agent runs in a session of its own): this test
+    removes what the kill left, as an operator's tmp cleaner would."""
+    # Keyrings go to TMPDIR (the run's own folder under pytest); a shared /tmp is left alone,
+    # since other runs' keyrings may be there.
+    base = os.environ.get("TMPDIR", "/tmp")
+    folder = Path(base) if base != "/tmp" and len(base) < 40 else None
+
+    def keyrings() -> set[Path]:
+        return set(folder.glob("so-kr-*")) if folder is not None else set()
+
+    before = keyrings()
     process = _start(args)
     try:
         process.wait(timeout=delay)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
     process.communicate(timeout=TIMEOUT)
+    for home in keyrings() - before:
+        remove_home(home)
 
 
 def _head(path: Path) -> pygit2.Oid:
