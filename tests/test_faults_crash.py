@@ -252,3 +252,26 @@ def test_a_writer_that_waits_too_long_fails_clearly(builder: RegistryBuilder,
     assert builder.registry.head_commit().id == old
     builder.approve("alice", builder.wheel("waited", "1.0"))  # and works once it is free
     assert builder.registry.head_commit().id != old
+
+
+def test_next_write_clears_what_a_killed_writer_left(builder: RegistryBuilder) -> None:
+    """The state a writer killed between its work-tree write and its branch move leaves, made
+    by hand (a random kill lands there rarely): its journal, git's index.lock and branch lock,
+    a temporary file and a statement that was never committed. The next attest clears them
+    and commits; the uncommitted statement is gone (the branch never held it)."""
+    builder.key("alice")
+    path = builder.registry.path
+    git_dir = builder.registry.git_dir
+    stray = path / "attestations" / "st" / "ra" / "stray" / "1.0" / ("c" * 64) / "X.yaml"
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(b"signoff: attestation/v1\n")
+    (stray.parent / ".X.yaml.tmp123").write_bytes(b"signoff: attes")
+    relative = stray.relative_to(path).as_posix()
+    (git_dir / JOURNAL_NAME).write_text(f'{{"paths": ["{relative}"]}}')
+    (git_dir / "index.lock").write_bytes(b"")
+    (git_dir / "refs" / "heads" / "main.lock").write_bytes(b"")
+    code, output, _ = _run(_attest(builder, builder.wheel("next", "1.0")))
+    assert code == 0, output
+    _settled(path)
+    assert not stray.exists()
+    assert Registry.open(path).versions_of("next") == ["1.0"]
