@@ -52,8 +52,10 @@ from signoff.trust.inputs.requirements import (
     RequirementEntry,
     RequirementsDocument,
     RequirementsInput,
+    constraint_matters,
     contents_of,
     parse_requirements,
+    requirement_hashes,
 )
 from signoff.trust.inputs.uv_lock import UvLockInput
 from signoff.trust.release import InputProblem, ReleaseFile
@@ -193,11 +195,15 @@ def lock_requirements(path: Path, judge: Judge, output: Path, known: Known | Non
                 problems = [p for p in problems if p.source != entry.source]
     report, locked = _judged([*contents.files, *filled], problems, judge)
     vetted: dict[str, list[str]] = {}
+    dropped: dict[str, list[str]] = {}
     for item in locked:
         if item.kept:
             vetted.setdefault(item.file.source, []).append(item.file.sha256)
+        else:
+            dropped.setdefault(item.file.source, []).append(item.reason or "")
     shortfalls, skipped = _shortfalls(report)
-    writer = _RequirementsWriter(document, vetted, shortfalls, skipped, output.resolve().parent)
+    writer = _RequirementsWriter(document, vetted, dropped, shortfalls, skipped,
+                                 output.resolve().parent)
     lines = [f"{MARK} only files that pass the policy keep their --hash (from {path.name});",
              f"{MARK} a requirement without a vetted file has none, so pip refuses to install.",
              "--require-hashes"]
@@ -241,9 +247,11 @@ class _RequirementsWriter:
     """Renders a parsed requirements document, file by file, keeping vetted hashes only."""
 
     def __init__(self, document: RequirementsDocument, vetted: dict[str, list[str]],
-                 shortfalls: dict[str, str], skipped: set[str], out_dir: Path) -> None:
+                 dropped: dict[str, list[str]], shortfalls: dict[str, str], skipped: set[str],
+                 out_dir: Path) -> None:
         self.document = document
         self.vetted = vetted
+        self.dropped = dropped
         self.shortfalls = shortfalls
         self.skipped = skipped
         self.out_dir = out_dir
@@ -276,11 +284,37 @@ class _RequirementsWriter:
 
     def _include(self, include: IncludeLine, original: str) -> list[str]:
         if include.constraint:
+            unvetted = self._unvetted_constraint(include.target)
+            if unvetted is not None:
+                # Without the constraints pip still installs only hashed requirements; with
+                # them, it would take their hashes for dependencies (see requirements.py).
+                return [f"{MARK} {original.strip()} left out: {unvetted}", f"# {original}"]
             target = os.path.relpath(include.target.resolve(), self.out_dir)
             return [f"-c {target}"]
         return [f"{MARK} {original.strip()} (inlined below, vetted)",
                 *self.render(include.target),
                 f"{MARK} end of {include.target.name}"]
+
+    def _unvetted_constraint(self, top: Path) -> str | None:
+        """Why a constraints file (with what it includes) cannot be kept, or None."""
+        files, queue = {top}, [top]
+        while queue:
+            current = queue.pop()
+            for include in self.document.includes:
+                if include.file == current and include.target not in files:
+                    files.add(include.target)
+                    queue.append(include.target)
+        for entry in self.document.entries:
+            if entry.file not in files or not constraint_matters(entry):
+                continue
+            if entry.problem is not None:
+                return f"{entry.source}: {entry.text} {entry.problem}"
+            if entry.other_hashes or not set(entry.sha256) <= set(
+                    self.vetted.get(entry.source, [])):
+                reasons = "; ".join(dict.fromkeys(self.dropped.get(entry.source, [])))
+                return (f"{entry.source}: {entry.text} has a --hash of a file that is not "
+                        f"vetted{': ' + reasons if reasons else ''}")
+        return None
 
     def _entry(self, entry: RequirementEntry, physical: list[str]) -> list[str]:
         if entry.is_constraint:
@@ -289,7 +323,7 @@ class _RequirementsWriter:
         if entry.source in self.skipped:
             if not kept:
                 return [f"{MARK} {entry.text}: skipped on the target; no vetted file",
-                        *_without_hashes(physical, set())]
+                        *_keep_only(entry, physical, [])]
         else:
             shortfall = self.shortfalls.get(entry.source)
             if shortfall is None and not kept:
@@ -299,12 +333,24 @@ class _RequirementsWriter:
                 reason = f"{entry.text}{sep}{shortfall}"
                 self.unvetted.append(Unvetted(entry.source, entry.text, reason))
                 # Pinned, without any hash: pip's hash-checking mode refuses the whole install.
-                return [f"{MARK} {reason}", *_without_hashes(physical, set())]
+                return [f"{MARK} {reason}", *_keep_only(entry, physical, [])]
         if not entry.sha256:
             return _with_hashes(physical, kept)
         if set(kept) == set(entry.sha256) and not entry.other_hashes:
             return physical
-        return _without_hashes(physical, set(kept))
+        return _keep_only(entry, physical, kept)
+
+
+def _keep_only(entry: RequirementEntry, physical: list[str], kept: Sequence[str]) -> list[str]:
+    """A requirement's lines with only the `kept` sha256 hashes, checked by reading them back."""
+    cleaned = _without_hashes(physical, set(kept))
+    wanted = {f"sha256:{digest}" for digest in kept}
+    if requirement_hashes(cleaned, entry.file) == wanted:
+        return cleaned
+    # A spelling the option pattern does not follow (quotes inside the value, a digest
+    # split over lines): write the requirement out anew, with the vetted hashes only.
+    return [f"{MARK} {entry.source} rewritten: only its vetted hashes are kept",
+            " ".join([entry.text, *(f"--hash={h}" for h in sorted(wanted))])]
 
 
 def _with_hashes(physical: list[str], hashes: Sequence[str]) -> list[str]:

@@ -11,7 +11,9 @@ Which packages are release files:
   problem, except a local one: uv records no hash for files it finds through `--find-links` on a
   local folder, only a path (relative to that folder, itself relative to the lock). Such a file
   is checked by hashing it, bounded, like a folder input.
-- `git`, `directory` and `path` packages without files are source trees: problems.
+- `git`, `directory`, `editable` and `virtual` packages (outside the lock's folder) are source
+  trees: problems, even when they also list files, since uv builds them from their source. So is a
+  source of a kind this reader does not know. A `path` package without files is one too.
 
 Each package's files carry the marker under which the project reaches it (`uv_markers`), so that
 a target can skip what it never installs.
@@ -40,6 +42,8 @@ from signoff.trust.inputs.uv_markers import package_markers
 from signoff.trust.release import InputProblem, ReleaseFile
 
 _LOCAL_PROJECT_SOURCES = ("editable", "virtual")
+# Source kinds whose files are release files; anything else is built from a source tree.
+_FILE_SOURCES = ("registry", "url", "path")
 
 
 class UvLockInput(DeploymentInput):
@@ -81,6 +85,13 @@ class UvLockInput(DeploymentInput):
         source_table = fields.table(package.get("source", {}), f"{where}.source")
         kind = next(iter(source_table), None)
         if self._is_project(fields, package, where):
+            return
+        trees = [key for key in source_table if key not in (*_FILE_SOURCES, "subdirectory")]
+        if source_table and (trees or kind not in _FILE_SOURCES):
+            problems.append(InputProblem(
+                f"{self.path}: {where} ({requirement})", requirement,
+                f"is built from a {(trees or [str(kind)])[0]} source, not a release file",
+                project, version, marker))
             return
         base = self._file_base(fields, source_table, where)
         artifacts: list[tuple[str, dict[str, Any]]] = []
