@@ -199,7 +199,8 @@ def test_url_editable_and_path_requirements(deployment: Deployment, line: str,
         tmp_path: Path) -> None:
     """Requirements pip fetches from a URL, a path or a VCS: a `#sha256=` fragment is a hash to
     pip, and a VCS or a folder is never hashed at all. The attacker gains an install from a
-    place no attestation names. check fails; lock comments the line out."""
+    place no attestation names. check fails; lock comments the line out and, when the line
+    names its project, leaves the bare name without a hash so that pip refuses to install."""
     values = {"good": deployment.vetted.sha256, "evil": deployment.evil.sha256}
     given = _write(tmp_path,
                    f"beta==1.0 --hash=sha256:{deployment.other.sha256}\n"
@@ -209,6 +210,7 @@ def test_url_editable_and_path_requirements(deployment: Deployment, line: str,
     lock(deployment, given, output)
     assert pip_hashes(output) <= {deployment.other.sha256}
     assert all(not row.strip() or row.startswith("#") or row.startswith("beta")
+               or row in ("alpha", "--require-hashes")
                for row in output.read_text().splitlines()), output.read_text()
 
 

@@ -332,6 +332,12 @@ class _RequirementsWriter:
                 sep = " " if entry.problem is not None and shortfall == entry.problem else ": "
                 reason = f"{entry.text}{sep}{shortfall}"
                 self.unvetted.append(Unvetted(entry.source, entry.text, reason))
+                if entry.has_link:
+                    # A URL's `#sha256=` is a hash to pip, and a path or VCS is fetched from
+                    # where no attestation looks: never kept. The bare name, with no hash,
+                    # still makes pip's hash-checking mode refuse the install.
+                    return [f"{MARK} {reason}", *(f"# {line}" for line in physical),
+                            *([entry.project] if entry.project else [])]
                 # Pinned, without any hash: pip's hash-checking mode refuses the whole install.
                 return [f"{MARK} {reason}", *_keep_only(entry, physical, [])]
         if not entry.sha256:
