@@ -8,6 +8,7 @@ environment.
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from collections.abc import Sequence
 
@@ -52,6 +53,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     except pygit2.GitError as e:
         # A git read that no registry reader wrapped: still a broken registry, never "fell short".
         sys.stderr.write(f"error: cannot read a registry's git objects: {e}\n")
+        sys.exit(2)
+    except sqlite3.Error as e:
+        # A cache signoff keeps beside a registry is damaged; never a verdict from it.
+        sys.stderr.write(f"error: a cache file in a registry's .git/signoff/ folder is damaged "
+                         f"({e}); delete that folder (it is rebuilt) and run again\n")
         sys.exit(2)
     except OSError as e:
         # The environment failed us (disk full, permissions): never exit 1, "fell short".
