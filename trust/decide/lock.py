@@ -168,7 +168,10 @@ def lock_requirements(path: Path, judge: Judge, output: Path) -> LockResult:
         else:
             dropped.setdefault(item.file.source, []).append(item.reason or "")
     writer = _RequirementsWriter(document, vetted, dropped, output.resolve().parent)
-    lines = [f"{MARK} only files that pass the policy keep their --hash (from {path.name})"]
+    # The output is UTF-8 whatever the input's byte-order mark said; pip reads a coding
+    # declaration in the first two lines, so ours comes first (before any file name).
+    lines = [f"{MARK} (coding: utf-8) only files that pass the policy keep their --hash "
+             f"(from {path.name})"]
     lines += writer.render(path)
     allowed = {(f.file.project, f.file.version, f.file.sha256) for f in locked if f.kept}
 
