@@ -25,7 +25,6 @@ from signoff.trust.cli.options import (
     StateDirOption,
     print_warnings,
     progress_bar,
-    stderr_console,
 )
 from signoff.trust.report.github import GithubReport
 from signoff.trust.report.interface import ReportFormat
@@ -70,14 +69,18 @@ def render(report: CheckReport, output: CheckFormat) -> str:
 
 def check_command(
     paths: Annotated[list[Path] | None, typer.Argument(
+        metavar="INPUT",
         help="Release files, folders, requirements (*.txt, *.in), pylock.toml, uv.lock or "
         "pip reports (*.json).")] = None,
     requirement: Annotated[list[Path] | None, typer.Option(
-        "-r", "--requirement", help="A requirements file with --hash pins.")] = None,
-    pylock: Annotated[list[Path] | None, typer.Option(help="A PEP 751 pylock.toml.")] = None,
+        "-r", "--requirement", metavar="FILE",
+        help="A requirements file with --hash pins.")] = None,
+    pylock: Annotated[list[Path] | None, typer.Option(
+        metavar="FILE", help="A PEP 751 pylock.toml.")] = None,
     pip_report: Annotated[list[Path] | None, typer.Option(
-        help="JSON from pip install --dry-run --report.")] = None,
-    uv_lock: Annotated[list[Path] | None, typer.Option(help="A uv.lock.")] = None,
+        metavar="FILE", help="JSON from pip install --dry-run --report.")] = None,
+    uv_lock: Annotated[list[Path] | None, typer.Option(
+        metavar="FILE", help="A uv.lock.")] = None,
     policy: PolicyOption = DEFAULT_POLICY,
     output: CheckFormatOption = CheckFormat.TEXT,
     state_dir: StateDirOption = None,
@@ -89,8 +92,7 @@ def check_command(
                                     pip_report or [], uv_lock or [])
     report = run_check(loaded, files, problems, state_dir, accept_rewrite)
     if not files and not problems:
-        stderr_console().print("warning: the inputs name no release files; nothing was checked",
-                               markup=False)
+        print_warnings(["the inputs name no release files; nothing was checked"])
     print_warnings(report.warnings)
     sys.stdout.write(render(report, output))
     raise typer.Exit(0 if report.passed else 1)
