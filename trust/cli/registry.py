@@ -14,7 +14,9 @@ from signoff.attest.gpg import UserGnuPG
 from signoff.attest.names import normalize_fingerprint
 from signoff.registry.layout import REGISTRY_FILE
 from signoff.registry.repo import Registry
+from signoff.registry.signoff_source import FORMS, SignoffSource, installed_source, parse_source
 from signoff.registry.sync import sync
+from signoff.registry.templates import pages_template_files, template_files
 from signoff.registry.validate import validate
 from signoff.trust.cli.options import FormatOption, OutputFormat, print_json
 
@@ -38,15 +40,24 @@ def open_registry(path: Path | None) -> Registry:
     return Registry.open(path)
 
 
-def _template_files() -> dict[str, bytes]:
-    try:
-        from signoff.registry.templates import (  # type: ignore[import-not-found,unused-ignore]
-            template_files,
-        )
-    except ImportError:
-        return {}
-    files: dict[str, bytes] = template_files()
-    return files
+SignoffSourceOption = Annotated[str | None, typer.Option(
+    "--signoff-source", metavar="SPEC", envvar="SIGNOFF_SOURCE",
+    help="Where the registry's CI installs signoff from, pinned: 'signoff==VERSION "
+    "--hash=sha256:HEX', 'URL#sha256=HEX' (a wheel or sdist), or 'git+URL@COMMIT' (40 hex).",
+    show_default="how this signoff was installed, if from a pinned https or git source")]
+
+
+def ci_source(spec: str | None) -> SignoffSource:
+    """The pinned source a new registry's CI installs signoff from (see `signoff_source`)."""
+    if spec:
+        return parse_source(spec)
+    found = installed_source()
+    if found is None:
+        raise InputError("no --signoff-source given, and this signoff was not installed from a "
+                         "pinned source that CI can reach (a git commit or an https archive "
+                         "with its sha256)",
+                         hint="pass --signoff-source with one of: " + "; ".join(FORMS))
+    return found
 
 
 @app.command("init")
@@ -58,23 +69,26 @@ def init(path: Annotated[Path, typer.Argument(
              "--pages-root", metavar="FPR",
              help="Also add a workflow publishing the site and a vetted index "
              "to GitHub Pages, judged under a policy trusting this key.")] = None,
+         signoff_source: SignoffSourceOption = None,
          output: FormatOption = OutputFormat.TEXT,
          ) -> None:
     """Create a new registry: a git repository with registry.yaml and templates."""
-    files = _template_files()
+    source = ci_source(signoff_source)
+    files = template_files(source)
     if pages_root:
-        from signoff.registry.templates import pages_template_files
         try:
             roots = [normalize_fingerprint(f) for f in pages_root]
         except ValueError as e:
             raise InputError(f"--pages-root: {e}") from e
-        files.update(pages_template_files(roots))
+        files.update(pages_template_files(roots, source))
     registry = Registry.init(path, name or path.resolve().name, files)
     head = str(registry.head_commit().id)
     if output is OutputFormat.JSON:
-        print_json({"registry": str(path), "commit": head, "files": sorted(files)})
+        print_json({"registry": str(path), "commit": head, "files": sorted(files),
+                    "signoff_source": source.spec()})
     else:
-        typer.echo(f"created registry {path} at {head}")
+        typer.echo(f"created registry {path} at {head}; its CI installs signoff from "
+                   f"{source.spec()}")
 
 
 @app.command("add-key")
