@@ -104,14 +104,17 @@ def parse_source(spec: str) -> SignoffSource:
 
 
 def installed_source() -> SignoffSource | None:
-    """The pinned source the running signoff was installed from (PEP 610), if CI can reach it:
-    a git commit over https or ssh, or an https archive with its sha256."""
+    """The pinned source the running signoff was installed from, if CI can reach it."""
     try:
         raw = metadata.distribution("signoff").read_text("direct_url.json")
     except metadata.PackageNotFoundError:
         return None
-    if not raw:
-        return None
+    return source_from_direct_url(raw) if raw else None
+
+
+def source_from_direct_url(raw: str) -> SignoffSource | None:
+    """A PEP 610 `direct_url.json` as a pinned source: a git commit over https or ssh, or an
+    https archive with its sha256; None for anything else (an index, a local folder)."""
     try:
         info = json.loads(raw)
     except ValueError:
