@@ -29,6 +29,7 @@ from signoff.trust.cli.options import (
 from signoff.trust.report.github import GithubReport
 from signoff.trust.report.interface import ReportFormat
 from signoff.trust.report.json_report import JsonReport
+from signoff.trust.report.markdown import MarkdownReport
 from signoff.trust.report.table import TableReport
 
 
@@ -38,10 +39,12 @@ class CheckFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
     GITHUB = "github"
+    MARKDOWN = "markdown"
 
 
 CheckFormatOption = Annotated[CheckFormat, typer.Option(
-    "--format", help="text, json, or github (workflow annotations).")]
+    "--format", help="text, json, github (workflow annotations) or markdown (a job "
+    "summary).")]
 
 
 def run_check(policy: Policy, files: list[ReleaseFile], problems: list[InputProblem],
@@ -60,6 +63,8 @@ def render(report: CheckReport, output: CheckFormat) -> str:
             fmt = JsonReport()
         case CheckFormat.GITHUB:
             fmt = GithubReport()
+        case CheckFormat.MARKDOWN:
+            fmt = MarkdownReport()
         case CheckFormat.TEXT:
             fmt = TableReport(color=sys.stdout.isatty())
         case _:
