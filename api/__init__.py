@@ -110,6 +110,11 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'signoff' has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    """The module's names, the ones not imported yet included."""
+    return sorted({*globals(), *__all__})
+
+
 LockInputKind = Literal["detect", "requirements", "pylock"]
 """How `lock` reads its input: by its name, or as the format given."""
 

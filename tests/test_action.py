@@ -4,7 +4,6 @@ file's lines, writes a Markdown job summary, and exits as `signoff check` does."
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -16,6 +15,7 @@ import yaml
 
 from signoff.trust.report.markdown import cell, code
 from tests.builder import RegistryBuilder
+from tests.dists import hashed_requirements
 from tests.harness.cli import run_cli
 from tests.test_templates_zizmor import zizmor
 
@@ -74,20 +74,12 @@ def run_check_step(inputs: dict[str, str], cwd: Path, summary: Path, output: Pat
                           cwd=cwd, env=env, capture_output=True, text=True, check=False)
 
 
-def _requirements(builder: RegistryBuilder, *files: Path) -> Path:
-    req = builder.tmp / "requirements.txt"
-    req.write_text("".join(
-        f"{f.name.split('-')[0]}=={f.name.split('-')[1]} "
-        f"--hash=sha256:{hashlib.sha256(f.read_bytes()).hexdigest()}\n" for f in files))
-    return req
-
-
 def test_the_check_step_annotates_lines_and_writes_the_summary(builder: RegistryBuilder) -> None:
     tiny = builder.wheel("tinyhttp", "1.0")
     left = builder.wheel("leftpad", "2.0")
     builder.approve("alice", tiny)
     builder.policy(roots=["alice"], signers=1)
-    _requirements(builder, tiny, left)
+    hashed_requirements(builder.tmp / "requirements.txt", tiny, left)
     summary, output = builder.tmp / "summary.md", builder.tmp / "output.txt"
     state = str(builder.tmp / "state")
     done = run_check_step({"inputs": "requirements.txt", "state-dir": state}, builder.tmp,

@@ -89,7 +89,7 @@ def test_root_lists_each_command_with_its_own_first_line() -> None:
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["check", "--frmat", "json"], "no such option --frmat (did you mean --format?)"),
-    (["check", "--format", "xml"], "--format: expected one of text, json, github"),
+    (["check", "--format", "xml"], "--format: expected one of text, json, github, markdown"),
     (["serve", "--port", "eighty"], "--port: expected a whole number"),
     (["trust", "explain"], "missing argument FPR"),
     (["lock", "requirements.txt"], "missing option --output FILE"),
