@@ -160,6 +160,18 @@ class HistoryIndex:
             _ensure_schema(db)
         return cls(repo, db, location)
 
+    @classmethod
+    def rebuild(cls, repo: pygit2.Repository, git_dir: Path | str | None = None
+                ) -> HistoryIndex:
+        """Delete a damaged index (sqlite found it malformed) and open an empty one to refill;
+        the index is only a cache of what git history says."""
+        location = Path(git_dir if git_dir is not None else repo.path) / "signoff" / \
+            "history.sqlite"
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(OSError):
+                Path(str(location) + suffix).unlink()
+        return cls.open(repo, git_dir)
+
     def close(self) -> None:
         """Close the database."""
         self.db.close()

@@ -8,6 +8,7 @@ goes to an optional callback; warnings are collected.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -147,11 +148,20 @@ class CheckSession:
                                       source.since, source.maintainers, label,
                                       registry.git_dir / "signoff")
             index = HistoryIndex.open(registry.repo, registry.git_dir)
+            try:
+                with reading_objects(label):
+                    index.update(head.id)
+                anomalies = index.anomalies(self.now)
+            except sqlite3.DatabaseError:
+                # A damaged index file (a crash, a bad disk): it only caches git history.
+                index.close()
+                index = HistoryIndex.rebuild(registry.repo, registry.git_dir)
+                with reading_objects(label):
+                    index.update(head.id)
+                anomalies = index.anomalies(self.now)
             self._indexes.append(index)
-            with reading_objects(label):
-                index.update(head.id)
             self.warnings.extend(f"{label}: history anomaly: {a.describe()}"
-                                 for a in index.anomalies(self.now))
+                                 for a in anomalies)
             self.registries.append(OpenedRegistry(source, registry, head, index.first_seen))
             verified.append((registry, checked))
         # Record only once every registry passed: a refused run must not move any record.

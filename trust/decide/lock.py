@@ -204,7 +204,10 @@ def lock_requirements(path: Path, judge: Judge, output: Path, known: Known | Non
     shortfalls, skipped = _shortfalls(report)
     writer = _RequirementsWriter(document, vetted, dropped, shortfalls, skipped,
                                  output.resolve().parent)
-    lines = [f"{MARK} only files that pass the policy keep their --hash (from {path.name});",
+    # The output is UTF-8 whatever the input's byte-order mark said; pip reads a coding
+    # declaration in the first two lines, so ours comes first (before any file name).
+    lines = [f"{MARK} (coding: utf-8) only files that pass the policy keep their --hash "
+             f"(from {path.name});",
              f"{MARK} a requirement without a vetted file has none, so pip refuses to install.",
              "--require-hashes"]
     lines += writer.render(path)

@@ -36,7 +36,6 @@ checked like a requirement, and a URL constraint is a problem; other constraints
 
 from __future__ import annotations
 
-import codecs
 import os
 import re
 from collections.abc import Iterator
@@ -271,14 +270,11 @@ def requirement_hashes(lines: list[str], path: Path) -> set[str] | None:
 
 
 def _decode(data: bytes, path: Path) -> str:
-    """The text of a requirements file, when every pip on every locale reads the same text."""
+    """The text of a requirements file, decoded as every pip on every locale decodes it."""
+    # pip's order: a byte-order mark names the encoding; else the first of the first two lines
+    # that declares one (PEP 263); else UTF-8, and the locale's encoding when that fails.
     for bom, encoding in prp.BOMS:
         if data.startswith(bom):
-            if bom == codecs.BOM_UTF8:
-                data = data[len(bom):]
-                break
-            # pip decodes a BOM's encoding before it looks at a coding line or the locale, so
-            # every pip reads the same text.
             try:
                 return data[len(bom):].decode(encoding)
             except UnicodeDecodeError as e:
@@ -286,10 +282,13 @@ def _decode(data: bytes, path: Path) -> str:
                                        file=path, line=1) from e
     for number, first in enumerate(data.split(b"\n")[:2], start=1):
         declared = _PEP263.search(first) if first[:1] == b"#" else None
-        if declared and declared.group(1).decode("ascii").lower() not in _UTF8_NAMES:
+        if declared is None:
+            continue
+        if declared.group(1).decode("ascii").lower() not in _UTF8_NAMES:
             raise InputFormatError(f"declares the encoding {declared.group(1).decode()!r}; "
-                                   "only UTF-8 is read the same by every pip", file=path,
+                                   "only UTF-8 is read the same by every tool", file=path,
                                    line=number)
+        break
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:

@@ -72,7 +72,8 @@ class TableReport(ReportFormat):
         if not opts.quiet:
             for line in _notes(result):
                 console.print(line, markup=False)
-        console.print(summary_line(result.requirements), markup=False)
+        console.print(f"{summary_line(result.requirements)} under policy {result.policy.source}",
+                      markup=False)
         return out.getvalue()
 
 
