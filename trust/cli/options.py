@@ -92,16 +92,17 @@ def progress_bar(total: int, label: str) -> Iterator[Callable[[], None] | None]:
 
 
 PythonVersionOption = Annotated[str | None, typer.Option(
-    "--python-version", help="Target Python version, as pip's option (3.11 or 311).",
+    "--python-version", metavar="VERSION",
+    help="Target Python version, as pip's option (3.11 or 311).",
     rich_help_panel="Target")]
 PlatformOption = Annotated[list[str] | None, typer.Option(
-    "--platform", help="Target platform tag, as pip's option (manylinux_2_17_x86_64, "
-    "win_amd64, macosx_11_0_arm64); repeatable.", rich_help_panel="Target")]
+    "--platform", metavar="TAG", help="Target platform tag, as pip's option "
+    "(manylinux_2_17_x86_64, win_amd64, macosx_11_0_arm64); repeatable.", rich_help_panel="Target")]
 ImplementationOption = Annotated[str | None, typer.Option(
-    "--implementation", help="Target implementation, as pip's option (cp, pp, py).",
+    "--implementation", metavar="NAME", help="Target implementation, as pip's option (cp, pp, py).",
     rich_help_panel="Target")]
 AbiOption = Annotated[list[str] | None, typer.Option(
-    "--abi", help="Target ABI tag, as pip's option (cp311, abi3, none); repeatable.",
+    "--abi", metavar="TAG", help="Target ABI tag, as pip's option (cp311, abi3, none); repeatable.",
     rich_help_panel="Target")]
 InterpreterOption = Annotated[Path | None, typer.Option(
     "--target-from-interpreter", metavar="PYTHON",

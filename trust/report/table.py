@@ -72,8 +72,9 @@ class TableReport(ReportFormat):
         if not opts.quiet:
             for line in _notes(result):
                 console.print(line, markup=False)
+        # never wrapped: scripts and people search for the policy's path in one line
         console.print(f"{summary_line(result.requirements)} under policy {result.policy.source}",
-                      markup=False)
+                      markup=False, soft_wrap=True)
         return out.getvalue()
 
 
