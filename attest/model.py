@@ -28,7 +28,7 @@ from signoff.attest.names import (
 from signoff.attest.strict_yaml import Document, KeyPath, load_mapping
 
 SCHEMA = "attestation/v1"
-_CRITERION_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+_CRITERION_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}\Z")
 _KNOWN_FIELDS = ("signoff", "subject", "verdict", "criteria", "signer", "date", "expires",
                  "comment")
 _SUBJECT_FIELDS = ("project", "version", "filename", "sha256", "size")

@@ -8,9 +8,12 @@ from packaging.utils import canonicalize_name, canonicalize_version
 from packaging.version import InvalidVersion, Version
 
 # PEP 508 names: letters, digits, and . _ - inside.
-_PROJECT_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
-_FPR_RE = re.compile(r"^[0-9A-F]{40}$")
-_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+# ASCII only: with IGNORECASE alone, [A-Z] also matches the dotless i and the Kelvin sign.
+# \Z, not $: $ also matches before a final newline.
+_PROJECT_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])\Z",
+                         re.IGNORECASE | re.ASCII)
+_FPR_RE = re.compile(r"^[0-9A-F]{40}\Z")
+_SHA256_RE = re.compile(r"^[0-9a-f]{64}\Z")
 
 
 def normalize_project(name: str) -> str:

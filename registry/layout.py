@@ -21,7 +21,7 @@ KEYS_DIR = "keys"
 ATTESTATIONS_DIR = "attestations"
 STATEMENT_SUFFIX = ".yaml"
 SIGNATURE_SUFFIX = ".yaml.asc"
-_KEY_FILE_RE = re.compile(r"^([0-9A-F]{40})\.asc$")
+_KEY_FILE_RE = re.compile(r"^([0-9A-F]{40})\.asc\Z")
 
 
 def shard(project: str) -> str:

@@ -29,6 +29,7 @@ from signoff.registry.layout import (
     version_dir,
 )
 from signoff.registry.objects import guard_objects, reading_objects
+from signoff.registry.write_guard import Journal, exclusive_write
 
 REGISTRY_SCHEMA = "registry/v1"
 LAYOUT_VERSION = 1
@@ -272,8 +273,14 @@ class Registry:
         """Commit `files` on the current branch, all or nothing, and update the work tree.
 
         The commit object is built first and the branch moved last: if anything between fails,
-        the files written to the work tree are put back and the branch is untouched.
+        the files written to the work tree are put back and the branch is untouched. One writer
+        at a time, and a killed writer's leftovers are cleared first (registry/write_guard.py).
         """
+        with exclusive_write(self.repo, self.path) as journal:
+            return self._commit_files(files, message, journal)
+
+    def _commit_files(self, files: Mapping[str, bytes], message: str, journal: Journal
+                      ) -> pygit2.Oid:
         repo = self.repo
         if repo.head_is_detached:
             raise RegistryError("HEAD is detached; check out a branch before writing",
@@ -287,6 +294,7 @@ class Registry:
         commit = repo.create_commit(None, author, author, message, tree,
                                     [parent.id] if parent else [])
         restore = _WorkTreeUpdate(self.workdir)
+        journal.begin(files)
         try:
             try:
                 restore.write(files)
