@@ -53,8 +53,9 @@ def default_state_dir() -> Path:
 def registry_key(repo: pygit2.Repository, channel: str = "HEAD") -> str:
     """A stable name for one registry's line of history: its git directory and a channel.
 
-    The channel tells apart the histories one repository follows: its own HEAD, or an upstream
-    branch that sync fetches.
+    The channel tells apart the histories one repository follows: the ref a check reads (so
+    switching a checkout's branches is never taken for a rollback), or an upstream branch that
+    sync fetches.
     """
     return f"{Path(repo.path).resolve()}#{channel}"
 
@@ -150,4 +151,6 @@ def _unreadable(state_dir: Path, key: str) -> bool:
 def forget_registry(repo: pygit2.Repository, state_dir: Path | None = None) -> None:
     """Drop the record of a registry that is being deleted on purpose (the demo rebuilds its
     own), so that a new registry at the same path is not taken for a rewrite of the old one."""
-    record_file(state_dir or default_state_dir(), registry_key(repo)).unlink(missing_ok=True)
+    for channel in ("HEAD", *repo.references):
+        record_file(state_dir or default_state_dir(), registry_key(repo, channel)).unlink(
+            missing_ok=True)
