@@ -34,6 +34,7 @@ from signoff.attest.errors import (
     SignoffError,
     TransportError,
 )
+from signoff.registry.clones import FetchMode
 from signoff.trust.decide.checker import CheckReport, CheckSession
 from signoff.trust.decide.explain import (
     ExplainReport,
@@ -82,6 +83,7 @@ __all__ = [
     "EnvironmentProblem",
     "ExplainReport",
     "Explanation",
+    "FetchMode",
     "FileVerdict",
     "Finding",
     "GpgError",
@@ -122,23 +124,29 @@ __all__ = [
 
 
 def open_registries(policy: Policy, *, now: int | None = None, state_dir: Path | None = None,
-                    accept_rewrite: bool = False) -> CheckSession:
-    """Open every registry of `policy` with every safety check (rollback protection, the
-    maintainers rule, history, uncommitted-change warnings, `min-key-age`).
+                    accept_rewrite: bool = False, fetch: FetchMode = FetchMode.AUTO
+                    ) -> CheckSession:
+    """Open every registry of `policy` with every safety check (fetching and `max-staleness`
+    for registries named by URL, reading at the named ref, rollback protection, the
+    maintainers rule, history, `min-key-age`).
 
     Use it as a context manager; `state_dir` is where verified heads are recorded (default
-    `$XDG_STATE_HOME/signoff`), and `accept_rewrite` accepts one announced history rewrite.
-    Raises RollbackError, MaintainerRuleError or another RegistryError when a check fails.
+    `$XDG_STATE_HOME/signoff`), `accept_rewrite` accepts one announced history rewrite, and
+    `fetch` says when `url:` registries are fetched. Raises TransportError for a registry
+    staler than its `max-staleness`, RollbackError, MaintainerRuleError or another
+    RegistryError when a check fails.
     """
-    return CheckSession.open(policy, now, state_dir=state_dir, accept_rewrite=accept_rewrite)
+    return CheckSession.open(policy, now, state_dir=state_dir, accept_rewrite=accept_rewrite,
+                             fetch=fetch)
 
 
 def check(policy: Policy, files: Sequence[ReleaseFile], problems: Sequence[InputProblem] = (),
           *, state_dir: Path | None = None, accept_rewrite: bool = False,
-          now: int | None = None, progress: Callable[[], None] | None = None) -> CheckReport:
+          now: int | None = None, progress: Callable[[], None] | None = None,
+          fetch: FetchMode = FetchMode.AUTO) -> CheckReport:
     """Judge release files against `policy`: open its registries, decide, close them."""
-    with open_registries(policy, now=now, state_dir=state_dir,
-                         accept_rewrite=accept_rewrite) as session:
+    with open_registries(policy, now=now, state_dir=state_dir, accept_rewrite=accept_rewrite,
+                         fetch=fetch) as session:
         return session.check(files, problems, progress)
 
 

@@ -12,6 +12,7 @@ import typer
 from signoff import (
     DEFAULT_POLICY,
     CheckReport,
+    FetchMode,
     InputProblem,
     Policy,
     ReleaseFile,
@@ -21,8 +22,11 @@ from signoff import (
 )
 from signoff.trust.cli.options import (
     AcceptRewriteOption,
+    FetchOption,
+    OfflineOption,
     PolicyOption,
     StateDirOption,
+    fetch_mode,
     print_warnings,
     progress_bar,
     stderr_console,
@@ -46,9 +50,11 @@ CheckFormatOption = Annotated[CheckFormat, typer.Option(
 
 
 def run_check(policy: Policy, files: list[ReleaseFile], problems: list[InputProblem],
-              state_dir: Path | None = None, accept_rewrite: bool = False) -> CheckReport:
+              state_dir: Path | None = None, accept_rewrite: bool = False,
+              fetch: FetchMode = FetchMode.AUTO) -> CheckReport:
     """Open the policy's registries and judge the files, with progress on a terminal."""
-    with open_registries(policy, state_dir=state_dir, accept_rewrite=accept_rewrite) as session, \
+    with open_registries(policy, state_dir=state_dir, accept_rewrite=accept_rewrite,
+                         fetch=fetch) as session, \
             progress_bar(len(files), "verifying signatures") as tick:
         return session.check(files, problems, tick)
 
@@ -82,12 +88,15 @@ def check_command(
     output: CheckFormatOption = CheckFormat.TEXT,
     state_dir: StateDirOption = None,
     accept_rewrite: AcceptRewriteOption = False,
+    fetch: FetchOption = False,
+    offline: OfflineOption = False,
 ) -> None:
     """Check release files against the policy: exit 0 if all pass, 1 if any falls short."""
     loaded = load_policy(policy)
     files, problems = gather_inputs(paths or [], requirement or [], pylock or [],
                                     pip_report or [], uv_lock or [])
-    report = run_check(loaded, files, problems, state_dir, accept_rewrite)
+    report = run_check(loaded, files, problems, state_dir, accept_rewrite,
+                       fetch_mode(fetch, offline))
     if not files and not problems:
         stderr_console().print("warning: the inputs name no release files; nothing was checked",
                                markup=False)

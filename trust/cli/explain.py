@@ -20,10 +20,13 @@ from signoff import (
 )
 from signoff.trust.cli.options import (
     AcceptRewriteOption,
+    FetchOption,
     FormatOption,
+    OfflineOption,
     OutputFormat,
     PolicyOption,
     StateDirOption,
+    fetch_mode,
     print_warnings,
 )
 from signoff.trust.report.explain import ExplainJson, ExplainText
@@ -38,6 +41,8 @@ def explain_command(
     output: FormatOption = OutputFormat.TEXT,
     state_dir: StateDirOption = None,
     accept_rewrite: AcceptRewriteOption = False,
+    fetch: FetchOption = False,
+    offline: OfflineOption = False,
 ) -> None:
     """Explain the verdict on each file of a release, and what would make it pass."""
     loaded = load_policy(policy)
@@ -47,7 +52,8 @@ def explain_command(
         files, problems = gather_inputs([as_path])
     else:
         project, version = parse_pin(target)
-    with open_registries(loaded, state_dir=state_dir, accept_rewrite=accept_rewrite) as session:
+    with open_registries(loaded, state_dir=state_dir, accept_rewrite=accept_rewrite,
+                         fetch=fetch_mode(fetch, offline)) as session:
         report = (explain_inputs(session, files, problems) if by_input
                   else explain_release(session, project, version, sha256))
     print_warnings(report.warnings)

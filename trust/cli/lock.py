@@ -24,10 +24,13 @@ from signoff import (
 )
 from signoff.trust.cli.options import (
     AcceptRewriteOption,
+    FetchOption,
     FormatOption,
+    OfflineOption,
     OutputFormat,
     PolicyOption,
     StateDirOption,
+    fetch_mode,
     print_warnings,
 )
 from signoff.trust.report.interface import Renderer
@@ -47,6 +50,8 @@ def lock_command(
     output_format: FormatOption = OutputFormat.TEXT,
     state_dir: StateDirOption = None,
     accept_rewrite: AcceptRewriteOption = False,
+    fetch: FetchOption = False,
+    offline: OfflineOption = False,
 ) -> None:
     """Write INPUT with only the files that pass the policy, for `pip install --require-hashes`."""
     chosen = [p for p in (given, requirement, pylock) if p is not None]
@@ -55,7 +60,8 @@ def lock_command(
     if output is None:
         raise InputError("give the output file with -o OUT")
     loaded = load_policy(policy)
-    with open_registries(loaded, state_dir=state_dir, accept_rewrite=accept_rewrite) as session:
+    with open_registries(loaded, state_dir=state_dir, accept_rewrite=accept_rewrite,
+                         fetch=fetch_mode(fetch, offline)) as session:
         kind: LockInputKind = "requirements" if requirement else "pylock" if pylock else "detect"
         result = lock(session, chosen[0], output, kind)
     print_warnings(result.report.warnings)

@@ -13,6 +13,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from signoff.attest.errors import InputError
+from signoff.registry.clones import FetchMode
+
 PolicyOption = Annotated[Path, typer.Option(
     "--policy", help="Policy file; registries in it are relative to it.")]
 StateDirOption = Annotated[Path | None, typer.Option(
@@ -21,6 +24,20 @@ StateDirOption = Annotated[Path | None, typer.Option(
 AcceptRewriteOption = Annotated[bool, typer.Option(
     "--accept-rewrite", help="Accept a registry head that does not descend from the last "
     "verified one (an announced history rewrite).")]
+
+
+FetchOption = Annotated[bool, typer.Option(
+    "--fetch", help="Fetch every registry named by url: now, whatever its refresh: says.")]
+OfflineOption = Annotated[bool, typer.Option(
+    "--offline", help="Never fetch; read the cached clones as they are (max-staleness still "
+    "applies).")]
+
+
+def fetch_mode(fetch: bool, offline: bool) -> FetchMode:
+    """`--fetch` / `--offline` as a FetchMode; both at once is an error (exit 2)."""
+    if fetch and offline:
+        raise InputError("--fetch and --offline contradict each other; give one")
+    return FetchMode.ALWAYS if fetch else FetchMode.NEVER if offline else FetchMode.AUTO
 
 
 class OutputFormat(StrEnum):

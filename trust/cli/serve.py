@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from signoff.attest.errors import EnvironmentProblem, InputError
-from signoff.trust.cli.options import PolicyOption
+from signoff.trust.cli.options import FetchOption, OfflineOption, PolicyOption, fetch_mode
 from signoff.trust.policy.durations import parse_duration
 from signoff.trust.policy.policy import DEFAULT_POLICY, load_policy
 
@@ -40,6 +40,8 @@ def serve_command(
     state_dir: Annotated[Path | None, typer.Option(
         "--state-dir", help="Where the last verified head of each registry is recorded.")]
     = None,
+    fetch: FetchOption = False,
+    offline: OfflineOption = False,
 ) -> None:
     """Serve a simple repository (PEP 503 and 691) that lists only vetted files."""
     require_serve_extra()
@@ -48,8 +50,10 @@ def serve_command(
     except ValueError as e:
         raise InputError(f"--refresh: {e}") from e
     load_policy(policy)  # a bad policy is exit 2 now, not a server that serves nothing
+    mode = fetch_mode(fetch, offline)
     from signoff.trust.serve.app import ServeConfig
     from signoff.trust.serve.run import serve
 
     serve(ServeConfig(policy=policy.resolve(), upstream=upstream,
-                      refresh_seconds=refresh_seconds, state_dir=state_dir), host, port)
+                      refresh_seconds=refresh_seconds, state_dir=state_dir, fetch=mode),
+          host, port)

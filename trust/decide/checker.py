@@ -131,6 +131,8 @@ class CheckSession:
         default_factory=dict)
     _parsed: dict[str, Attestation | None] = field(default_factory=dict)
     _histories: list[PathHistory] = field(default_factory=list)
+    fresh_until: float | None = None
+    """When the stalest `url:` registry with a `max-staleness` stops being fresh enough."""
 
     @classmethod
     def open(cls, policy: Policy, now: int | None = None, *, state_dir: Path | None = None,
@@ -167,6 +169,9 @@ class CheckSession:
             self.warnings.append(f"{source.label}: could not refresh ({state.error}); reading "
                                  f"the copy fetched {wall - state.fetched_at} s ago")
         require_fresh(state, source.url, source.max_staleness, wall)
+        if source.max_staleness is not None and state.fetched_at is not None:
+            limit = state.fetched_at + source.max_staleness
+            self.fresh_until = limit if self.fresh_until is None else min(self.fresh_until, limit)
         return Registry.open_at(state.path, ref), f"{source.url}#{ref}"
 
     def _open_all(self, options: OpenOptions) -> None:
