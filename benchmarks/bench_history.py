@@ -6,9 +6,10 @@ plus 200 keys. It is generated once with `git fast-import` and cached in `.bench
 (gitignored); delete that folder to regenerate.
 
 Prints: the cost of the ages of the 1,400 statements and 50 keys a large lock needs, by each
-lever (one `git log` for all paths, with and without a commit-graph's Bloom filters; one
-`git log` per path; bisecting the first-parent chain with pygit2), cold and warm, with peak
-memory; and `validate`'s time on a pull request of 200 really signed attestations.
+lever (signoff's pygit2 walk along just those paths, cold, warm and after new commits; `git
+log` for many paths at once and for one path per call, with and without a commit-graph's Bloom
+filters; bisecting the first-parent chain with pygit2), with peak memory; and `validate`'s
+time on a pull request of 200 really signed attestations.
 
     .venv/bin/python benchmarks/bench_history.py
 """
@@ -47,7 +48,10 @@ T0 = 1_600_000_000
 STEP = 3_600
 LOCK_PATHS = 1400
 """Statements a 300-package lock needs (about 1,400 in the scale benchmark)."""
-PER_PATH_SAMPLE = 50
+PER_PATH_SAMPLE = 20
+GIT_LOG_PATHS = (10, 100)
+"""git log's pathspec matching costs (tree entries x pathspecs): more paths take minutes."""
+NEW_COMMITS = 20
 PR_SIZE = 200
 
 
@@ -158,48 +162,71 @@ def bench_levers(repo: pygit2.Repository) -> None:
     head = repo.references["refs/heads/main"].target
     paths = sample_paths(repo, LOCK_PATHS)
     keys = [key_path(fake_fpr(k)) for k in range(0, KEYS, 4)]
-    graph = Path(repo.path) / "objects" / "info"
-    for name in ("commit-graph", "commit-graphs"):
-        shutil.rmtree(graph / name, ignore_errors=True) if (graph / name).is_dir() else (
-            graph / name).unlink(missing_ok=True)
+    info = Path(repo.path) / "objects" / "info"
+    shutil.rmtree(info / "commit-graphs", ignore_errors=True)
+    (info / "commit-graph").unlink(missing_ok=True)
 
-    def cold_run(label: str) -> None:
-        (Path(repo.path) / "signoff" / "history.sqlite").unlink(missing_ok=True)
-        for suffix in ("-wal", "-shm"):
+    def drop_cache() -> None:
+        for suffix in ("", "-wal", "-shm"):
             (Path(repo.path) / "signoff" / f"history.sqlite{suffix}").unlink(missing_ok=True)
-        started = time.perf_counter()
-        with PathHistory.open(repo).at(head) as history:
-            chained = time.perf_counter() - started
-            found = history.first_seen_many(paths + keys)
-            took = time.perf_counter() - started
-            assert len(found) == len(paths) + len(keys)
-        started = time.perf_counter()
-        with PathHistory.open(repo).at(head) as history:
-            history.first_seen_many(paths + keys)
-            warm = time.perf_counter() - started
-        print(f"{label}: cold {took:.2f} s ({chained:.2f} s effective times of "
-              f"{COMMITS} commits), warm {warm * 1000:.0f} ms, for {len(paths)} statements and "
-              f"{len(keys)} keys")
 
-    cold_run("one git log for every path, no commit-graph")
+    drop_cache()
     started = time.perf_counter()
-    subprocess.run(["git", f"--git-dir={repo.path}", "commit-graph", "write", "--reachable",
-                    "--changed-paths"], check=True, capture_output=True)
-    print(f"git commit-graph write --reachable --changed-paths: "
-          f"{time.perf_counter() - started:.1f} s (once per clone, then per fetch)")
-    cold_run("one git log for every path, commit-graph with Bloom filters")
+    with PathHistory.open(repo).at(head) as history:
+        chained = time.perf_counter() - started
+        found = history.first_seen_many(paths + keys)
+        cold = time.perf_counter() - started
+        assert len(found) == len(paths) + len(keys)
+    started = time.perf_counter()
+    with PathHistory.open(repo).at(head) as history:
+        history.first_seen_many(paths + keys)
+        warm = time.perf_counter() - started
+    print(f"pygit2 first-parent walk along the paths asked about (taken): cold {cold:.2f} s "
+          f"({chained:.2f} s of it the effective times of {COMMITS} commits), warm "
+          f"{warm * 1000:.0f} ms, for {len(paths)} statements and {len(keys)} keys")
+
+    # A fetch brings new commits: the answers at the old head are reused below it.
+    tip = repo[head].peel(pygit2.Commit)
+    who = pygit2.Signature("bench", "bench@example.org", T0 + COMMITS * STEP, 0)
+    rng = random.Random(7)
+    for n in range(NEW_COMMITS):
+        path = statement_path("requests", f"9.{n}", rng.randbytes(32).hex(), fake_fpr(1))
+        tree = tree_with(repo, tip.tree, {path: repo.create_blob(b"new %d" % n)})
+        tip = repo[repo.create_commit(None, who, who, "new", tree, [tip.id])].peel(
+            pygit2.Commit)
+    started = time.perf_counter()
+    with PathHistory.open(repo).at(tip.id) as history:
+        history.first_seen_many(paths + keys)
+    print(f"after {NEW_COMMITS} new commits (answers at the old head reused): "
+          f"{(time.perf_counter() - started) * 1000:.0f} ms")
+    own, _child = peak_rss_mb()
+    print(f"peak memory of this process so far: {own:.0f} MB (most of it the benchmark's own "
+          f"listing of {2 * COMMITS * PER_COMMIT} paths to sample from)")
 
     env = {**os.environ, "GIT_LITERAL_PATHSPECS": "1"}
-    few = paths[:PER_PATH_SAMPLE]
-    started = time.perf_counter()
-    for path in few:
-        subprocess.run(["git", f"--git-dir={repo.path}", "log", "--first-parent",
-                        "--diff-merges=first-parent", "--format=%H", "--name-status", "main",
-                        "--", path], check=True, capture_output=True, env=env)
-    each = (time.perf_counter() - started) / len(few)
-    print(f"one git log per path (Bloom filters apply to one path only in git "
-          f"{git_version()}): {each * 1000:.1f} ms per path, so "
-          f"{each * len(paths):.1f} s for {len(paths)}")
+    log = ["git", f"--git-dir={repo.path}", "log", "--first-parent",
+           "--diff-merges=first-parent", "--format=%H", "--name-status", "--no-renames",
+           str(head), "--"]
+    for label, graph in (("no commit-graph", False), ("commit-graph with Bloom filters", True)):
+        if graph:
+            started = time.perf_counter()
+            subprocess.run(["git", f"--git-dir={repo.path}", "commit-graph", "write",
+                            "--reachable", "--changed-paths"], check=True, capture_output=True)
+            print(f"git commit-graph write --reachable --changed-paths: "
+                  f"{time.perf_counter() - started:.1f} s")
+        for count in GIT_LOG_PATHS:
+            started = time.perf_counter()
+            subprocess.run([*log, *paths[:count]], check=True, capture_output=True, env=env)
+            took = time.perf_counter() - started
+            print(f"git log, {label}, one call for {count} paths: {took:.2f} s")
+        few = paths[:PER_PATH_SAMPLE]
+        started = time.perf_counter()
+        for path in few:
+            subprocess.run([*log, path], check=True, capture_output=True, env=env)
+        each = (time.perf_counter() - started) / len(few)
+        print(f"git log, {label}, one call per path: {each * 1000:.0f} ms per path, so "
+              f"{each * len(paths):.0f} s for {len(paths)} (git {git_version()} uses Bloom "
+              "filters for one path per call only)")
 
     started = time.perf_counter()
     chain = []
@@ -211,11 +238,8 @@ def bench_levers(repo: pygit2.Repository) -> None:
     for path in paths:
         bisect_first_seen(repo, chain, path)
     print(f"bisecting the first-parent chain with pygit2: "
-          f"{time.perf_counter() - started:.2f} s for {len(paths)} paths (not taken: it can "
-          "land on an older presence across a removal, overstating an age)")
-    own, child = peak_rss_mb()
-    print(f"peak memory: {own:.0f} MB (this process, incl. pygit2's object cache), "
-          f"{child:.0f} MB (largest git child)")
+          f"{time.perf_counter() - started:.2f} s for {len(paths)} paths (not taken: across a "
+          "removal it can land on an older presence, overstating an age)")
 
 
 def git_version() -> str:

@@ -35,9 +35,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import sqlite3
-import subprocess
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -47,6 +46,7 @@ import pygit2
 
 from signoff.attest.errors import RegistryError
 from signoff.registry.layout import ATTESTATIONS_DIR, KEYS_DIR
+from signoff.registry.objects import corrupt
 
 CACHE_SCHEMA = "history/v2"
 INDEXED_DIRS = (ATTESTATIONS_DIR, KEYS_DIR)
@@ -290,52 +290,73 @@ class PathHistory:
         missing = [p for p in dict.fromkeys(paths) if p not in self._answers]
         if not missing:
             return
-        for chunk in _chunks(missing, _LOOKUP_CHUNK):
-            marks = ",".join("?" * len(chunk))
-            for path, *rest in self.db.execute(
-                    "SELECT path, added, added_time, changed, changed_time FROM ages "
-                    f"WHERE head = ? AND path IN ({marks})", (head, *chunk)):
-                self._answers[path] = _answer(*rest)
+        self._answers.update(self._cached(head, missing))
         missing = [p for p in missing if p not in self._answers]
         if not missing:
             return
-        found: dict[str, FirstSeen | None] = {}
-        for chunk in _chunks(missing, PATHS_PER_LOG):
-            found.update(self._ask_git(head, chunk))
+        found = self._walk(head, missing)
         with self._transaction():
             self.db.executemany(
                 "INSERT OR REPLACE INTO ages VALUES (?, ?, ?, ?, ?, ?)",
                 [(head, path, *(_row(seen))) for path, seen in found.items()])
         self._answers.update(found)
 
-    def _ask_git(self, head: str, paths: list[str]) -> dict[str, FirstSeen | None]:
-        """Newest addition and newest change of each path on the main line, from git log."""
-        added: dict[str, str] = {}
+    def _walk(self, head: str, paths: list[str]) -> dict[str, FirstSeen | None]:
+        """Walk the main line from `head`, comparing only the entries on `paths` with each
+        commit's first parent, until each path's current presence has begun (or a cached head
+        whose answer still holds is reached)."""
+        trie = _Trie.of(paths)
+        commit: pygit2.Commit | None = self.repo[head].peel(pygit2.Commit)
+        assert commit is not None
+        read = _Entries(self.repo, self.label)
+        present = trie.entries(read, commit.tree)
+        pending = {p for p in paths if p in present}
+        started: dict[str, str] = {}
         changed: dict[str, str] = {}
-        gone: set[str] = set()
-        wanted = set(paths)
-        commit = ""
-        for status, path in _log_changes(self.repo, head, paths, self.label):
-            if status == "commit":
-                commit = path
-                continue
-            if path not in wanted or path in added or path in gone:
-                continue  # the newest event of a path decides; older ones do not matter
-            if status == "D" and path not in changed:
-                gone.add(path)  # removed by the newest change: absent at the head
-                continue
-            changed.setdefault(path, commit)
-            if status == "A":
-                added[path] = commit
+        cached_heads = self._cached_heads() - {head}
+        while commit is not None and pending:
+            cid = str(commit.id)
+            if cid in cached_heads:
+                # An earlier answer at this head continues unbroken up to the head asked about.
+                for path, seen in self._cached(cid, sorted(pending)).items():
+                    if seen is not None:
+                        started[path] = seen.commit
+                        changed.setdefault(path, seen.changed_commit)
+                        pending.discard(path)
+                if not pending:
+                    break
+            parent = commit.parents[0] if commit.parent_ids else None
+            for path, absent_before in trie.differences(read, commit.tree,
+                                                        parent.tree if parent else None,
+                                                        pending):
+                changed.setdefault(path, cid)
+                if absent_before:
+                    started[path] = cid
+                    pending.discard(path)
+            commit = parent
         answers: dict[str, FirstSeen | None] = {}
         for path in paths:
-            if path in added:
-                start, last = added[path], changed[path]
+            if path in started:
+                start, last = started[path], changed[path]
                 answers[path] = FirstSeen(start, self.effective_time(start), last,
                                           self.effective_time(last))
             else:
                 answers[path] = None
         return answers
+
+    def _cached_heads(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT head FROM heads")}
+
+    def _cached(self, head: str, paths: list[str]) -> dict[str, FirstSeen | None]:
+        """Answers cached at `head` for those of `paths` it has."""
+        found: dict[str, FirstSeen | None] = {}
+        for chunk in _chunks(paths, _LOOKUP_CHUNK):
+            marks = ",".join("?" * len(chunk))
+            for path, *rest in self.db.execute(
+                    "SELECT path, added, added_time, changed, changed_time FROM ages "
+                    f"WHERE head = ? AND path IN ({marks})", (head, *chunk)):
+                found[path] = _answer(*rest)
+        return found
 
     # -- anomalies -----------------------------------------------------------------------------
 
@@ -394,39 +415,79 @@ def _row(seen: FirstSeen | None) -> tuple[str | None, int | None, str | None, in
     return seen.commit, seen.time, seen.changed_commit, seen.changed_time
 
 
-def _log_changes(repo: pygit2.Repository, head: str, paths: list[str], label: str | Path
-                 ) -> Iterator[tuple[str, str]]:
-    """("commit", id) for each main-line commit touching `paths`, newest first, each followed
-    by its (status, path) changes against its first parent."""
-    # Literal pathspecs: a path is a path, never a glob. No replace objects: pygit2 reads the
-    # real objects, and so must git, or the two would judge different histories.
-    env = {**os.environ, "GIT_LITERAL_PATHSPECS": "1", "GIT_NO_REPLACE_OBJECTS": "1",
-           "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
-    # showRoot: the root commit's additions are additions, whatever the user's config says.
-    command = ["git", f"--git-dir={repo.path}", "-c", "core.commitGraph=true",
-               "-c", "log.showRoot=true", "log",
-               "--first-parent", "--diff-merges=first-parent", "--no-renames", "--name-status",
-               "-z", "--format=%x00commit %H", "--stdin"]
-    try:
-        proc = subprocess.run(command, input=("\n".join([head, "--", *paths]) + "\n").encode(),
-                              capture_output=True, env=env, check=False)
-    except OSError as e:
-        raise RegistryError(f"cannot run git to read the registry's history: {e}",
-                            file=label, hint="install git") from e
-    if proc.returncode != 0:
-        raise RegistryError("git cannot read the registry's history: "
-                            + proc.stderr.decode(errors="replace").strip()[:500],
-                            file=label, hint="run `git fsck` in the registry")
-    tokens = iter(proc.stdout.split(b"\0"))
-    for token in tokens:
-        text = token.decode("utf-8", errors="surrogateescape").strip("\n")
-        if not text:
-            continue
-        if text.startswith("commit "):
-            yield "commit", text.removeprefix("commit ")
-        else:
-            path = next(tokens, b"").decode("utf-8", errors="surrogateescape")
-            yield text[:1], path
+class _Trie:
+    """The paths asked about, as nested names, so that each commit is compared with its
+    parent only along those paths, and not below a subtree whose id did not change."""
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Trie] = {}
+        self.path: str | None = None
+
+    @classmethod
+    def of(cls, paths: Iterable[str]) -> _Trie:
+        root = cls()
+        for path in paths:
+            node = root
+            for name in path.split("/"):
+                # One str object per name, reused for every lookup: pygit2 1.21 keeps about 51
+                # bytes for each lookup by a fresh string.
+                node = node.children.setdefault(sys.intern(name), cls())
+            node.path = path
+        return root
+
+    def entries(self, read: _Entries, tree: pygit2.Tree) -> dict[str, tuple[pygit2.Oid, int]]:
+        """(id, mode) of each path that is a file (not a tree) in `tree`."""
+        found: dict[str, tuple[pygit2.Oid, int]] = {}
+        for name, child in self.children.items():
+            entry = read.get(tree, name)
+            if entry is None:
+                continue
+            if child.path is not None and not isinstance(entry, pygit2.Tree):
+                found[child.path] = (entry.id, entry.filemode)
+            if child.children and isinstance(entry, pygit2.Tree):
+                found.update(child.entries(read, entry))
+        return found
+
+    def differences(self, read: _Entries, tree: pygit2.Tree, parent: pygit2.Tree | None,
+                    wanted: set[str]) -> Iterator[tuple[str, bool]]:
+        """(path, absent from parent) for each wanted path whose file entry differs between
+        `tree` and `parent`; subtrees with equal ids are skipped."""
+        if parent is not None and tree.id == parent.id:
+            return
+        for name, child in self.children.items():
+            new = read.get(tree, name)
+            old = read.get(parent, name) if parent is not None else None
+            if new is None:
+                continue  # wanted paths are all present at the newer commit of the walk
+            if child.path is not None and child.path in wanted and not isinstance(
+                    new, pygit2.Tree):
+                before = old is not None and not isinstance(old, pygit2.Tree)
+                if not before or old is None or (old.id, old.filemode) != (new.id,
+                                                                          new.filemode):
+                    yield child.path, not before
+            if child.children and isinstance(new, pygit2.Tree):
+                yield from child.differences(
+                    read, new, old if isinstance(old, pygit2.Tree) else None, wanted)
+
+
+@dataclass(frozen=True)
+class _Entries:
+    """Reads tree entries of one repository, failing closed on a missing subtree."""
+
+    repo: pygit2.Repository
+    label: str | Path
+
+    def get(self, tree: pygit2.Tree, name: str) -> pygit2.Object | None:
+        """The entry `name` of `tree`, or None; a subtree the repository lacks is corrupt."""
+        if name not in tree:
+            return None
+        entry = tree[name]
+        if entry.type != pygit2.enums.ObjectType.TREE:
+            return entry  # a file's id and mode are in the tree; its content is not read here
+        found = self.repo.get(entry.id)
+        if found is None:
+            raise corrupt(self.label, str(entry.id), f"missing, though a tree names it ({name})")
+        return found
 
 
 def _ensure_schema(db: sqlite3.Connection) -> None:

@@ -241,7 +241,8 @@ _step = st.tuples(
     st.integers(-3, 5),                                              # days forward (or back)
     st.sampled_from(["commit", "commit", "commit", "rewrite", "merge"]),
     st.dictionaries(st.sampled_from(NAMES), st.one_of(st.none(), st.sampled_from([b"a", b"b"])),
-                    min_size=1, max_size=4),
+                    min_size=1, max_size=4).filter(  # a path and its parent at once: tree_with
+        lambda d: not any(b.startswith(a + "/") for a in d for b in d)),  # cannot write that
     st.integers(0, 1000))
 
 
