@@ -38,7 +38,7 @@ import hashlib
 import sqlite3
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
@@ -310,29 +310,36 @@ class PathHistory:
         assert commit is not None
         read = _Entries(self.repo, self.label)
         present = trie.entries(read, commit.tree)
+        for path in paths:
+            if path not in present:
+                trie.resolve(path)
         pending = {p for p in paths if p in present}
         started: dict[str, str] = {}
         changed: dict[str, str] = {}
         cached_heads = self._cached_heads() - {head}
+
+        def done(path: str, start: str) -> None:
+            started[path] = start
+            pending.discard(path)
+            trie.resolve(path)
+
         while commit is not None and pending:
             cid = str(commit.id)
             if cid in cached_heads:
                 # An earlier answer at this head continues unbroken up to the head asked about.
                 for path, seen in self._cached(cid, sorted(pending)).items():
                     if seen is not None:
-                        started[path] = seen.commit
                         changed.setdefault(path, seen.changed_commit)
-                        pending.discard(path)
+                        done(path, seen.commit)
                 if not pending:
                     break
             parent = commit.parents[0] if commit.parent_ids else None
-            for path, absent_before in trie.differences(read, commit.tree,
-                                                        parent.tree if parent else None,
-                                                        pending):
+            for path, absent_before in list(trie.differences(
+                    read, commit.tree, parent.tree if parent else None)):
                 changed.setdefault(path, cid)
                 if absent_before:
-                    started[path] = cid
-                    pending.discard(path)
+                    done(path, cid)
+            read.step()
             commit = parent
         answers: dict[str, FirstSeen | None] = {}
         for path in paths:
@@ -417,76 +424,107 @@ def _row(seen: FirstSeen | None) -> tuple[str | None, int | None, str | None, in
 
 class _Trie:
     """The paths asked about, as nested names, so that each commit is compared with its
-    parent only along those paths, and not below a subtree whose id did not change."""
+    parent only along the paths still pending, and never below a subtree whose id did not
+    change (nor is such a subtree even loaded)."""
 
     def __init__(self) -> None:
         self.children: dict[str, _Trie] = {}
         self.path: str | None = None
+        self.live = 0
+        """Paths below (or at) this node still pending."""
 
     @classmethod
     def of(cls, paths: Iterable[str]) -> _Trie:
         root = cls()
         for path in paths:
             node = root
+            node.live += 1
             for name in path.split("/"):
                 # One str object per name, reused for every lookup: pygit2 1.21 keeps about 51
                 # bytes for each lookup by a fresh string.
                 node = node.children.setdefault(sys.intern(name), cls())
+                node.live += 1
             node.path = path
         return root
+
+    def resolve(self, path: str) -> None:
+        """`path` is answered: stop comparing along it."""
+        node = self
+        node.live -= 1
+        for name in path.split("/"):
+            node = node.children[name]
+            node.live -= 1
 
     def entries(self, read: _Entries, tree: pygit2.Tree) -> dict[str, tuple[pygit2.Oid, int]]:
         """(id, mode) of each path that is a file (not a tree) in `tree`."""
         found: dict[str, tuple[pygit2.Oid, int]] = {}
         for name, child in self.children.items():
-            entry = read.get(tree, name)
+            entry = read.raw(tree, name)
             if entry is None:
                 continue
-            if child.path is not None and not isinstance(entry, pygit2.Tree):
+            if isinstance(entry, pygit2.Tree):
+                if child.children:
+                    found.update(child.entries(read, read.load(entry)))
+            elif child.path is not None:
                 found[child.path] = (entry.id, entry.filemode)
-            if child.children and isinstance(entry, pygit2.Tree):
-                found.update(child.entries(read, entry))
         return found
 
-    def differences(self, read: _Entries, tree: pygit2.Tree, parent: pygit2.Tree | None,
-                    wanted: set[str]) -> Iterator[tuple[str, bool]]:
-        """(path, absent from parent) for each wanted path whose file entry differs between
-        `tree` and `parent`; subtrees with equal ids are skipped."""
-        if parent is not None and tree.id == parent.id:
-            return
+    def differences(self, read: _Entries, tree: pygit2.Tree, parent: pygit2.Tree | None
+                    ) -> Iterator[tuple[str, bool]]:
+        """(path, absent from parent) for each pending path whose file entry differs between
+        `tree` and `parent`."""
+        # The parent's entries are the next step's newer side: remember them for one step.
+        seen = read.previous.get(tree.id, {})
+        remember = read.current.setdefault(parent.id, {}) if parent is not None else {}
         for name, child in self.children.items():
-            new = read.get(tree, name)
-            old = read.get(parent, name) if parent is not None else None
+            if child.live == 0:
+                continue
+            new = seen[name] if name in seen else read.raw(tree, name)
             if new is None:
-                continue  # wanted paths are all present at the newer commit of the walk
-            if child.path is not None and child.path in wanted and not isinstance(
-                    new, pygit2.Tree):
-                before = old is not None and not isinstance(old, pygit2.Tree)
-                if not before or old is None or (old.id, old.filemode) != (new.id,
-                                                                          new.filemode):
-                    yield child.path, not before
-            if child.children and isinstance(new, pygit2.Tree):
-                yield from child.differences(
-                    read, new, old if isinstance(old, pygit2.Tree) else None, wanted)
+                continue  # pending paths are all present at the newer commit of the walk
+            old = read.raw(parent, name) if parent is not None else None
+            remember[name] = old
+            if old is not None and old.id == new.id and old.filemode == new.filemode:
+                continue  # the same subtree or file: nothing below it changed
+            new_is_tree = isinstance(new, pygit2.Tree)
+            old_is_tree = isinstance(old, pygit2.Tree)
+            if child.path is not None and not new_is_tree:
+                yield child.path, old is None or old_is_tree
+            if child.children and new_is_tree:
+                yield from child.differences(read, read.load(new),
+                                             read.load(old) if old_is_tree and old else None)
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Entries:
-    """Reads tree entries of one repository, failing closed on a missing subtree."""
+    """Reads tree entries of one repository, failing closed on a missing subtree. A walk
+    compares each commit with its parent, and the parent is the next step's newer side, so
+    the entries read on the older side are kept for one step (bounded by one step's reads)."""
 
     repo: pygit2.Repository
     label: str | Path
+    previous: dict[pygit2.Oid, dict[str, pygit2.Object | None]] = field(default_factory=dict)
+    """Entries read from the older side at the last step, by tree id and name."""
+    current: dict[pygit2.Oid, dict[str, pygit2.Object | None]] = field(default_factory=dict)
+    """Entries read from the older side at this step."""
 
-    def get(self, tree: pygit2.Tree, name: str) -> pygit2.Object | None:
-        """The entry `name` of `tree`, or None; a subtree the repository lacks is corrupt."""
-        if name not in tree:
+    def step(self) -> None:
+        """One commit further back."""
+        self.previous, self.current = self.current, {}
+
+    @staticmethod
+    def raw(tree: pygit2.Tree, name: str) -> pygit2.Object | None:
+        """The entry `name` of `tree` (its id, type and mode; nothing loaded), or None."""
+        try:
+            return tree[name]
+        except KeyError:
             return None
-        entry = tree[name]
-        if entry.type != pygit2.enums.ObjectType.TREE:
-            return entry  # a file's id and mode are in the tree; its content is not read here
+
+    def load(self, entry: pygit2.Object) -> pygit2.Tree:
+        """The subtree an entry names; CorruptObject when the repository lacks it."""
         found = self.repo.get(entry.id)
-        if found is None:
-            raise corrupt(self.label, str(entry.id), f"missing, though a tree names it ({name})")
+        if not isinstance(found, pygit2.Tree):
+            raise corrupt(self.label, str(entry.id), "missing, though a tree names it")
         return found
 
 
