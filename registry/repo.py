@@ -29,6 +29,7 @@ from signoff.registry.layout import (
     version_dir,
 )
 from signoff.registry.objects import guard_objects, reading_objects
+from signoff.registry.partial import fetch_blobs, missing_blobs, promisor_remote
 
 REGISTRY_SCHEMA = "registry/v1"
 LAYOUT_VERSION = 1
@@ -74,6 +75,8 @@ class Registry:
         self.repo = repo
         self.path = path
         self._pinned: pygit2.Commit | None = None
+        self.promisor = promisor_remote(repo)
+        """The remote a partial clone fetches missing blobs from; None for a full clone."""
         self.read_ref = "HEAD"
         """The ref read: `HEAD`, or the full name of the ref `open_at` resolved."""
 
@@ -174,8 +177,16 @@ class Registry:
         with reading_objects(self.path):
             return lookup(self.repo, self._commit(commit).tree, path, self.path)
 
+    def _fetch_missing(self, tree: pygit2.Tree, depth: int = 0) -> None:
+        """In a partial clone, fetch the blobs below `tree` that are not here yet, at once."""
+        if self.promisor is not None:
+            fetch_blobs(self.repo, self.promisor, missing_blobs(self.repo, tree, depth),
+                        self.path)
+
     def read_file(self, path: str, commit: pygit2.Commit | None = None) -> bytes | None:
         """Committed bytes of a regular file, or None when absent."""
+        if self.promisor is not None and "/" not in path:
+            self._fetch_missing(self._commit(commit).tree)
         obj = self._entry(path, commit)
         return obj.data if isinstance(obj, pygit2.Blob) else None
 
@@ -194,6 +205,7 @@ class Registry:
         keys: dict[str, bytes] = {}
         if not isinstance(tree, pygit2.Tree):
             return keys
+        self._fetch_missing(tree)
         with reading_objects(self.path):
             return self._keys_in(tree)
 
@@ -217,6 +229,7 @@ class Registry:
         tree = self._entry(directory, commit)
         if not isinstance(tree, pygit2.Tree):
             return []
+        self._fetch_missing(tree)
         with reading_objects(self.path):
             return _statements_in(tree, directory)
 
@@ -228,6 +241,7 @@ class Registry:
         found: dict[str, list[StoredAttestation]] = {}
         if not isinstance(tree, pygit2.Tree):
             return found
+        self._fetch_missing(tree, depth=1)
         with reading_objects(self.path):
             for entry in tree:
                 if isinstance(entry, pygit2.Tree) and entry.name:
