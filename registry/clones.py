@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from dataclasses import dataclass
 from enum import StrEnum
@@ -24,7 +23,7 @@ from pathlib import Path
 import pygit2
 
 from signoff.attest.errors import RegistryError, TransportError
-from signoff.attest.files import write_atomic
+from signoff.attest.files import write_atomic, xdg_dir
 
 DEFAULT_REF = "main"
 FETCH_SCHEMA = "fetch-record/v1"
@@ -57,9 +56,7 @@ class CloneState:
 
 def default_cache_dir() -> Path:
     """`$XDG_CACHE_HOME/signoff`, or `~/.cache/signoff`."""
-    base = os.environ.get("XDG_CACHE_HOME")
-    root = Path(base) if base and os.path.isabs(base) else Path.home() / ".cache"
-    return root / "signoff"
+    return xdg_dir("XDG_CACHE_HOME", ".cache")
 
 
 def full_ref(ref: str) -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ from pathlib import Path
 import pygit2
 
 from signoff.attest.errors import RegistryError, RollbackError
-from signoff.attest.files import write_atomic
+from signoff.attest.files import write_atomic, xdg_dir
 
 STATE_SCHEMA = "head-record/v1"
 
@@ -45,9 +44,7 @@ class HeadCheck:
 
 def default_state_dir() -> Path:
     """`$XDG_STATE_HOME/signoff`, or `~/.local/state/signoff`."""
-    base = os.environ.get("XDG_STATE_HOME")
-    root = Path(base) if base and os.path.isabs(base) else Path.home() / ".local" / "state"
-    return root / "signoff"
+    return xdg_dir("XDG_STATE_HOME", ".local/state")
 
 
 def registry_key(repo: pygit2.Repository, channel: str = "HEAD") -> str:

@@ -268,7 +268,7 @@ class CheckSession:
         return self._verifier
 
     def close(self) -> None:
-        """Release the throwaway keyring and the history indexes; safe to call twice."""
+        """Release the throwaway keyring and the history caches; safe to call twice."""
         if self._verifier is not None:
             self._verifier.close()
             self._verifier = None
