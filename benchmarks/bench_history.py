@@ -150,6 +150,25 @@ def bisect_first_seen(repo: pygit2.Repository, chain: list[pygit2.Commit], path:
     return chain[lo]
 
 
+class Clock:
+    """Wall time and CPU time (this process and its children) since it was made: on a shared
+    machine the wall time varies with the load, the CPU time much less."""
+
+    def __init__(self) -> None:
+        self.wall = time.perf_counter()
+        self.cpu = self._cpu()
+
+    @staticmethod
+    def _cpu() -> float:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    def __str__(self) -> str:
+        return (f"{time.perf_counter() - self.wall:.2f} s wall, "
+                f"{self._cpu() - self.cpu:.2f} s CPU")
+
+
 def peak_rss_mb() -> tuple[float, float]:
     """Peak resident memory of this process and of its largest child (git), in MB."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -171,19 +190,19 @@ def bench_levers(repo: pygit2.Repository) -> None:
             (Path(repo.path) / "signoff" / f"history.sqlite{suffix}").unlink(missing_ok=True)
 
     drop_cache()
-    started = time.perf_counter()
+    clock = Clock()
     with PathHistory.open(repo).at(head) as history:
-        chained = time.perf_counter() - started
+        chained = str(clock)
         found = history.first_seen_many(paths + keys)
-        cold = time.perf_counter() - started
+        cold = str(clock)
         assert len(found) == len(paths) + len(keys)
-    started = time.perf_counter()
+    clock = Clock()
     with PathHistory.open(repo).at(head) as history:
         history.first_seen_many(paths + keys)
-        warm = time.perf_counter() - started
-    print(f"pygit2 first-parent walk along the paths asked about (taken): cold {cold:.2f} s "
-          f"({chained:.2f} s of it the effective times of {COMMITS} commits), warm "
-          f"{warm * 1000:.0f} ms, for {len(paths)} statements and {len(keys)} keys")
+        warm = str(clock)
+    print(f"pygit2 first-parent walk along the paths asked about (taken), for {len(paths)} "
+          f"statements and {len(keys)} keys: cold {cold} (of it, the effective times of "
+          f"{COMMITS} commits: {chained}); warm {warm}")
 
     # A fetch brings new commits: the answers at the old head are reused below it.
     tip = repo[head].peel(pygit2.Commit)
@@ -194,11 +213,10 @@ def bench_levers(repo: pygit2.Repository) -> None:
         tree = tree_with(repo, tip.tree, {path: repo.create_blob(b"new %d" % n)})
         tip = repo[repo.create_commit(None, who, who, "new", tree, [tip.id])].peel(
             pygit2.Commit)
-    started = time.perf_counter()
+    clock = Clock()
     with PathHistory.open(repo).at(tip.id) as history:
         history.first_seen_many(paths + keys)
-    print(f"after {NEW_COMMITS} new commits (answers at the old head reused): "
-          f"{(time.perf_counter() - started) * 1000:.0f} ms")
+    print(f"after {NEW_COMMITS} new commits (answers at the old head reused): {clock}")
     own, _child = peak_rss_mb()
     print(f"peak memory of this process so far: {own:.0f} MB (most of it the benchmark's own "
           f"listing of {2 * COMMITS * PER_COMMIT} paths to sample from)")
@@ -215,20 +233,17 @@ def bench_levers(repo: pygit2.Repository) -> None:
             print(f"git commit-graph write --reachable --changed-paths: "
                   f"{time.perf_counter() - started:.1f} s")
         for count in GIT_LOG_PATHS:
-            started = time.perf_counter()
+            clock = Clock()
             subprocess.run([*log, *paths[:count]], check=True, capture_output=True, env=env)
-            took = time.perf_counter() - started
-            print(f"git log, {label}, one call for {count} paths: {took:.2f} s")
+            print(f"git log, {label}, one call for {count} paths: {clock}")
         few = paths[:PER_PATH_SAMPLE]
-        started = time.perf_counter()
+        clock = Clock()
         for path in few:
             subprocess.run([*log, path], check=True, capture_output=True, env=env)
-        each = (time.perf_counter() - started) / len(few)
-        print(f"git log, {label}, one call per path: {each * 1000:.0f} ms per path, so "
-              f"{each * len(paths):.0f} s for {len(paths)} (git {git_version()} uses Bloom "
-              "filters for one path per call only)")
+        print(f"git log, {label}, one call per path, {len(few)} paths: {clock} (git "
+              f"{git_version()} uses Bloom filters for one path per call only)")
 
-    started = time.perf_counter()
+    clock = Clock()
     chain = []
     commit: pygit2.Commit | None = repo[head].peel(pygit2.Commit)
     while commit is not None:
@@ -237,9 +252,8 @@ def bench_levers(repo: pygit2.Repository) -> None:
     chain.reverse()
     for path in paths:
         bisect_first_seen(repo, chain, path)
-    print(f"bisecting the first-parent chain with pygit2: "
-          f"{time.perf_counter() - started:.2f} s for {len(paths)} paths (not taken: across a "
-          "removal it can land on an older presence, overstating an age)")
+    print(f"bisecting the first-parent chain with pygit2, {len(paths)} paths: {clock} (not "
+          "taken: across a removal it can land on an older presence, overstating an age)")
 
 
 def git_version() -> str:
