@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         SignoffError,
         TransportError,
     )
+    from signoff.registry.clones import FetchMode
     from signoff.trust.decide.checker import CheckReport, CheckSession
     from signoff.trust.decide.explain import (
         ExplainReport,
@@ -86,6 +87,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     **{name: ("signoff.trust.decide.target", name) for name in (
         "Target", "target_from_interpreter", "target_from_options")},
     "gather_inputs": ("signoff.trust.inputs.gather", "gather_inputs"),
+    "FetchMode": ("signoff.registry.clones", "FetchMode"),
     **{name: ("signoff.trust.outcomes", name) for name in ("Code", "Reason")},
     **{name: ("signoff.trust.policy.policy", name) for name in (
         "DEFAULT_POLICY", "Policy", "load_policy")},
@@ -130,6 +132,7 @@ __all__ = [
     "EnvironmentProblem",
     "ExplainReport",
     "Explanation",
+    "FetchMode",
     "FileVerdict",
     "Finding",
     "GpgError",
@@ -173,28 +176,35 @@ __all__ = [
 
 
 def open_registries(policy: Policy, *, now: int | None = None, state_dir: Path | None = None,
-                    accept_rewrite: bool = False) -> CheckSession:
-    """Open every registry of `policy` with every safety check (rollback protection, the
-    maintainers rule, history, uncommitted-change warnings, `min-key-age`).
+                    accept_rewrite: bool = False, fetch: FetchMode | None = None
+                    ) -> CheckSession:
+    """Open every registry of `policy` with every safety check (fetching and `max-staleness`
+    for registries named by URL, reading at the named ref, rollback protection, the
+    maintainers rule, history, `min-key-age`).
 
     Use it as a context manager; `state_dir` is where verified heads are recorded (default
-    `$XDG_STATE_HOME/signoff`), and `accept_rewrite` accepts one announced history rewrite.
-    Raises RollbackError, MaintainerRuleError or another RegistryError when a check fails.
+    `$XDG_STATE_HOME/signoff`), `accept_rewrite` accepts one announced history rewrite, and
+    `fetch` says when `url:` registries are fetched. Raises TransportError for a registry
+    staler than its `max-staleness`, RollbackError, MaintainerRuleError or another
+    RegistryError when a check fails.
     """
+    from signoff.registry.clones import FetchMode
     from signoff.trust.decide.checker import CheckSession
 
-    return CheckSession.open(policy, now, state_dir=state_dir, accept_rewrite=accept_rewrite)
+    return CheckSession.open(policy, now, state_dir=state_dir, accept_rewrite=accept_rewrite,
+                             fetch=FetchMode.AUTO if fetch is None else fetch)
 
 
 def check(policy: Policy, files: Sequence[ReleaseFile], problems: Sequence[InputProblem] = (),
           *, state_dir: Path | None = None, accept_rewrite: bool = False,
           now: int | None = None, progress: Callable[[], None] | None = None,
-          target: Target | None = None) -> CheckReport:
+          target: Target | None = None, fetch: FetchMode | None = None) -> CheckReport:
     """Judge release files against `policy`: open its registries, decide, close them.
     `target` (from `target_from_options` or `target_from_interpreter`) limits the judgement to
-    what an installer could take there; without one every file counts."""
-    with open_registries(policy, now=now, state_dir=state_dir,
-                         accept_rewrite=accept_rewrite) as session:
+    what an installer could take there; without one every file counts. `fetch` says when
+    `url:` registries are fetched (None: when `refresh:` is due)."""
+    with open_registries(policy, now=now, state_dir=state_dir, accept_rewrite=accept_rewrite,
+                         fetch=fetch) as session:
         return session.check(files, problems, progress, target)
 
 

@@ -12,6 +12,7 @@ import typer
 from signoff import (
     DEFAULT_POLICY,
     CheckReport,
+    FetchMode,
     InputError,
     InputProblem,
     Policy,
@@ -25,15 +26,18 @@ from signoff.trust.cli.options import (
     AcceptRewriteOption,
     ColorChoice,
     ColorOption,
+    FetchOption,
     ImplementationOption,
     IndexUrlOption,
     InterpreterOption,
+    OfflineOption,
     PlatformOption,
     PolicyOption,
     PythonVersionOption,
     QuietOption,
     StateDirOption,
     VerboseOption,
+    fetch_mode,
     print_warnings,
     progress_bar,
     target_of,
@@ -65,9 +69,10 @@ CheckFormatOption = Annotated[CheckFormat, typer.Option(
 
 def run_check(policy: Policy, files: list[ReleaseFile], problems: list[InputProblem],
               state_dir: Path | None = None, accept_rewrite: bool = False,
-              target: Target | None = None) -> CheckReport:
+              target: Target | None = None, fetch: FetchMode = FetchMode.AUTO) -> CheckReport:
     """Open the policy's registries and judge the files, with progress on a terminal."""
-    with open_registries(policy, state_dir=state_dir, accept_rewrite=accept_rewrite) as session, \
+    with open_registries(policy, state_dir=state_dir, accept_rewrite=accept_rewrite,
+                         fetch=fetch) as session, \
             progress_bar(len(files), "verifying signatures") as tick:
         session.require_known_trust_keys()
         return session.check(files, problems, tick, target)
@@ -117,6 +122,8 @@ def check_command(
     verbose: VerboseOption = False,
     quiet: QuietOption = False,
     color: ColorOption = ColorChoice.AUTO,
+    fetch: FetchOption = False,
+    offline: OfflineOption = False,
 ) -> None:
     """Check release files against the policy: exit 0 if all pass, 1 if any falls short."""
     if verbose and quiet:
@@ -127,7 +134,8 @@ def check_command(
                                     pip_report or [], uv_lock or [])
     if index_url is not None:
         files = name_files_from_index(files, index_url)
-    report = run_check(loaded, files, problems, state_dir, accept_rewrite, target)
+    report = run_check(loaded, files, problems, state_dir, accept_rewrite, target,
+                       fetch_mode(fetch, offline))
     if not files and not problems:
         print_warnings(["the inputs name no release files; nothing was checked"])
     print_warnings(report.warnings)

@@ -21,15 +21,18 @@ from signoff import (
 from signoff.trust.cli.options import (
     AbiOption,
     AcceptRewriteOption,
+    FetchOption,
     FormatOption,
     ImplementationOption,
     IndexUrlOption,
     InterpreterOption,
+    OfflineOption,
     OutputFormat,
     PlatformOption,
     PolicyOption,
     PythonVersionOption,
     StateDirOption,
+    fetch_mode,
     print_warnings,
     target_of,
 )
@@ -54,6 +57,8 @@ def explain_command(
     abi: AbiOption = None,
     target_from_interpreter: InterpreterOption = None,
     index_url: IndexUrlOption = None,
+    fetch: FetchOption = False,
+    offline: OfflineOption = False,
 ) -> None:
     """Explain the verdict on each file of a release, and what would make it pass."""
     deployment = target_of(python_version, platform, implementation, abi,
@@ -67,7 +72,8 @@ def explain_command(
             files = name_files_from_index(files, index_url)
     else:
         project, version = parse_pin(target)
-    with open_registries(loaded, state_dir=state_dir, accept_rewrite=accept_rewrite) as session:
+    with open_registries(loaded, state_dir=state_dir, accept_rewrite=accept_rewrite,
+                         fetch=fetch_mode(fetch, offline)) as session:
         session.require_known_trust_keys()
         report = (explain_inputs(session, files, problems, deployment) if by_input
                   else explain_release(session, project, version, sha256, deployment))

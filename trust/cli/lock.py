@@ -25,15 +25,18 @@ from signoff import (
 from signoff.trust.cli.options import (
     AbiOption,
     AcceptRewriteOption,
+    FetchOption,
     FormatOption,
     ImplementationOption,
     IndexUrlOption,
     InterpreterOption,
+    OfflineOption,
     OutputFormat,
     PlatformOption,
     PolicyOption,
     PythonVersionOption,
     StateDirOption,
+    fetch_mode,
     print_warnings,
     target_of,
 )
@@ -64,6 +67,8 @@ def lock_command(
     abi: AbiOption = None,
     target_from_interpreter: InterpreterOption = None,
     index_url: IndexUrlOption = None,
+    fetch: FetchOption = False,
+    offline: OfflineOption = False,
 ) -> None:
     """Write INPUT with only the files that pass the policy, for `pip install --require-hashes`."""
     target = target_of(python_version, platform, implementation, abi, target_from_interpreter)
@@ -71,7 +76,8 @@ def lock_command(
     if len(chosen) != 1:
         raise InputError("give exactly one input: INPUT, -r FILE or --pylock FILE")
     loaded = load_policy(policy)
-    with open_registries(loaded, state_dir=state_dir, accept_rewrite=accept_rewrite) as session:
+    with open_registries(loaded, state_dir=state_dir, accept_rewrite=accept_rewrite,
+                         fetch=fetch_mode(fetch, offline)) as session:
         session.require_known_trust_keys()
         kind: LockInputKind = "requirements" if requirement else "pylock" if pylock else "detect"
         result = lock(session, chosen[0], output, kind, target, index_url)

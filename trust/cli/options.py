@@ -21,6 +21,7 @@ import typer
 from typer._click.core import ParameterSource
 
 from signoff.attest.errors import InputError
+from signoff.registry.clones import FetchMode
 from signoff.trust.decide.target import Target, target_from_interpreter, target_from_options
 from signoff.trust.policy.discovery import POLICY_ENV, POLICY_FILE, find_policy
 
@@ -36,6 +37,7 @@ def _discover_policy(ctx: typer.Context, param: typer.CallbackParam, value: Path
         return value
     return find_policy(Path.cwd()) or value
 
+
 PolicyOption = Annotated[Path, typer.Option(
     "--policy", metavar="FILE", envvar=POLICY_ENV, callback=_discover_policy,
     show_default=f"./{POLICY_FILE}, else the nearest in a parent folder",
@@ -46,6 +48,20 @@ StateDirOption = Annotated[Path | None, typer.Option(
 AcceptRewriteOption = Annotated[bool, typer.Option(
     "--accept-rewrite", help="Accept a registry head that does not descend from the last "
     "verified one (an announced history rewrite).")]
+
+
+FetchOption = Annotated[bool, typer.Option(
+    "--fetch", help="Fetch every registry named by url: now, whatever its refresh: says.")]
+OfflineOption = Annotated[bool, typer.Option(
+    "--offline", help="Never fetch; read the cached clones as they are (max-staleness still "
+    "applies).")]
+
+
+def fetch_mode(fetch: bool, offline: bool) -> FetchMode:
+    """`--fetch` / `--offline` as a FetchMode; both at once is an error (exit 2)."""
+    if fetch and offline:
+        raise InputError("--fetch and --offline contradict each other; give one")
+    return FetchMode.ALWAYS if fetch else FetchMode.NEVER if offline else FetchMode.AUTO
 
 
 class OutputFormat(StrEnum):
