@@ -37,6 +37,18 @@ def gpg_binary() -> str:
     return found
 
 
+# What gpg says when the agent needs a passphrase and its pinentry has no terminal to ask on.
+_NO_PINENTRY = ("Inappropriate ioctl for device", "No pinentry", "pinentry")
+PASSPHRASE_HINT = ("gpg needs your key's passphrase but its pinentry cannot ask for it here: "
+                   "run `export GPG_TTY=$(tty)` in this shell, or set a graphical "
+                   "pinentry-program in gpg-agent.conf, or unlock the key in gpg-agent first")
+
+
+def signing_failure_hint(gpg_stderr: str) -> str | None:
+    """The GPG_TTY / pinentry hint when gpg failed for want of a way to ask for a passphrase."""
+    return PASSPHRASE_HINT if any(s in gpg_stderr for s in _NO_PINENTRY) else None
+
+
 def _make_gpg(home: str | None) -> gnupg.GPG:
     try:
         return gnupg.GPG(gpgbinary=gpg_binary(), gnupghome=home,
@@ -234,7 +246,8 @@ class UserGnuPG:
                     if line.startswith("gpg:")]
             detail = (result.status or (said[-1] if said else "") or "unknown error").strip()
             raise GpgError(f"gpg could not sign with {fpr}: {detail}",
-                           hint="is the key's passphrase available to gpg-agent?")
+                           hint=signing_failure_hint(result.stderr or "")
+                           or "is the key's passphrase available to gpg-agent?")
         return signature
 
     def export_public_key(self, fpr: str) -> bytes:

@@ -15,6 +15,7 @@ from signoff.attest.files import write_atomic
 from signoff.attest.limits import LIMITS
 from signoff.attest.names import normalize_project
 from signoff.attest.strict_yaml import load_mapping
+from signoff.registry.commit_signing import CommitSigning, make_commit
 from signoff.registry.gittree import lookup, tree_with
 from signoff.registry.layout import (
     ATTESTATIONS_DIR,
@@ -57,9 +58,12 @@ class StoredAttestation:
 class Registry:
     """A git repository laid out as a signoff registry."""
 
-    def __init__(self, repo: pygit2.Repository, path: Path) -> None:
+    def __init__(self, repo: pygit2.Repository, path: Path,
+                 signing: CommitSigning | None = None) -> None:
         self.repo = repo
         self.path = path
+        self.signing = signing or CommitSigning()
+        """How the commits this registry object makes are signed (git's settings by default)."""
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -86,8 +90,8 @@ class Registry:
         return registry
 
     @classmethod
-    def init(cls, path: Path, name: str, extra_files: Mapping[str, bytes] | None = None
-             ) -> Registry:
+    def init(cls, path: Path, name: str, extra_files: Mapping[str, bytes] | None = None,
+             signing: CommitSigning | None = None) -> Registry:
         """Create a new registry with one commit holding registry.yaml and `extra_files`."""
         if path.exists() and any(path.iterdir()):
             raise InputError("directory exists and is not empty", file=path)
@@ -95,7 +99,7 @@ class Registry:
             raise InputError(f"registry name {name!r} must be one short line")
         repo = pygit2.init_repository(str(path), initial_head="main")
         guard_objects(repo, path)
-        registry = cls(repo, path)
+        registry = cls(repo, path, signing)
         header = (f"signoff: {REGISTRY_SCHEMA}\nname: {_yaml_quote(name)}\n"
                   f"layout: {LAYOUT_VERSION}\n").encode()
         files = {REGISTRY_FILE: header, **(extra_files or {})}
@@ -256,8 +260,8 @@ class Registry:
         blobs = {path: repo.create_blob(data) for path, data in files.items()}
         tree = tree_with(repo, parent.tree if parent else None, blobs)
         author = committer(repo)
-        commit = repo.create_commit(None, author, author, message, tree,
-                                    [parent.id] if parent else [])
+        commit = make_commit(repo, author, author, message, tree, [parent.id] if parent else [],
+                             self.signing)
         restore = _WorkTreeUpdate(self.workdir)
         try:
             try:

@@ -21,6 +21,7 @@ from pathlib import Path
 import pygit2
 
 from signoff.attest.errors import RegistryError, SyncConflict, TransportError
+from signoff.registry.commit_signing import CommitSigning, make_commit
 from signoff.registry.gittree import subtree, tree_changes
 from signoff.registry.history import INDEXED_DIRS
 from signoff.registry.repo import committer
@@ -68,6 +69,7 @@ def ensure_upstream(repo: pygit2.Repository, location: str | None) -> pygit2.Rem
     names = {r.name for r in repo.remotes}
     if location is not None:
         url = upstream_url(location)
+        check_reachable(repo, location, url)
         if UPSTREAM_REMOTE in names:
             if repo.remotes[UPSTREAM_REMOTE].url != url:
                 repo.remotes.set_url(UPSTREAM_REMOTE, url)
@@ -77,6 +79,22 @@ def ensure_upstream(repo: pygit2.Repository, location: str | None) -> pygit2.Rem
         raise RegistryError(f"no remote named {UPSTREAM_REMOTE!r} and no --upstream given",
                             file=repo.path, hint="pass --upstream URL or PATH once; it is kept")
     return repo.remotes[UPSTREAM_REMOTE]
+
+
+def check_reachable(repo: pygit2.Repository, location: str, url: str) -> None:
+    """Refuse an upstream that is not a repository git can list, before it is saved."""
+    local = url.startswith("/")
+    if local and not Path(url).exists():
+        raise RegistryError(f"no repository at {location}", file=repo.path,
+                            hint="--upstream takes the path or URL of the upstream registry")
+    try:
+        repo.remotes.create_anonymous(url).list_heads()
+    except pygit2.GitError as e:
+        if local:
+            raise RegistryError(f"no repository at {location}", file=repo.path,
+                                hint="--upstream takes the path or URL of the upstream "
+                                "registry") from e
+        raise TransportError(f"cannot reach a repository at {url}: {e}", file=repo.path) from e
 
 
 def fetch_upstream(repo: pygit2.Repository, remote: pygit2.Remote, branch: str) -> pygit2.Commit:
@@ -96,8 +114,11 @@ def fetch_upstream(repo: pygit2.Repository, remote: pygit2.Remote, branch: str) 
 
 
 def sync(repo: pygit2.Repository, upstream: str | None = None, branch: str = DEFAULT_BRANCH,
-         accept_rewrite: bool = False, state_dir: Path | None = None) -> SyncResult:
-    """Fetch upstream, check it against the rollback record, merge it into the current branch."""
+         accept_rewrite: bool = False, state_dir: Path | None = None,
+         signing: CommitSigning | None = None) -> SyncResult:
+    """Fetch upstream, check it against the rollback record, merge it into the current branch.
+
+    A merge commit is signed as `signing` and git's settings say (registry.commit_signing)."""
     where = repo.workdir or repo.path
     if repo.head_is_unborn or repo.head_is_detached:
         raise RegistryError("the fork has no current branch to merge into", file=where,
@@ -116,7 +137,8 @@ def sync(repo: pygit2.Repository, upstream: str | None = None, branch: str = DEF
     elif repo.descendant_of(theirs.id, ours.id):
         outcome, new = SyncOutcome.FAST_FORWARD, theirs.id
     else:
-        outcome, new = SyncOutcome.MERGED, _merge_commit(repo, ours, theirs, branch, remote, where)
+        outcome, new = SyncOutcome.MERGED, _merge_commit(repo, ours, theirs, branch, remote, where,
+                                                    signing or CommitSigning())
     if new != ours.id:
         _move_branch(repo, ref_name, ours, repo[new].peel(pygit2.Commit), outcome)
     record_head(repo, checked, state_dir)
@@ -152,7 +174,8 @@ def both_changed(repo: pygit2.Repository, base: pygit2.Tree | None, ours: pygit2
 
 
 def _merge_commit(repo: pygit2.Repository, ours: pygit2.Commit, theirs: pygit2.Commit,
-                  branch: str, remote: pygit2.Remote, where: str) -> pygit2.Oid:
+                  branch: str, remote: pygit2.Remote, where: str, signing: CommitSigning
+                  ) -> pygit2.Oid:
     base_id = repo.merge_base(ours.id, theirs.id)
     base = repo[base_id].peel(pygit2.Commit).tree if base_id is not None else None
     clashing = both_changed(repo, base, ours.tree, theirs.tree)
@@ -167,7 +190,7 @@ def _merge_commit(repo: pygit2.Repository, ours: pygit2.Commit, theirs: pygit2.C
     tree = index.write_tree(repo)
     who = committer(repo)
     message = (f"Merge {UPSTREAM_REMOTE}/{branch} ({str(theirs.id)[:12]}) from {remote.url}\n")
-    return repo.create_commit(None, who, who, message, tree, [ours.id, theirs.id])
+    return make_commit(repo, who, who, message, tree, [ours.id, theirs.id], signing)
 
 
 def _move_branch(repo: pygit2.Repository, ref_name: str, ours: pygit2.Commit,

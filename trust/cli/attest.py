@@ -10,8 +10,9 @@ import typer
 from signoff.attest.errors import InputError
 from signoff.attest.gpg import UserGnuPG
 from signoff.attest.model import Verdict
+from signoff.registry.commit_signing import CommitSigning
 from signoff.registry.sign import subject_for_file, subject_for_hash, vouch
-from signoff.trust.cli.registry import GnupgOption, RegistryOption, open_registry
+from signoff.trust.cli.registry import GnupgOption, RegistryOption, SignOption, open_registry
 
 
 def attest_command(
@@ -28,6 +29,7 @@ def attest_command(
     filename: Annotated[str | None, typer.Option(help="File name, with --sha256.")] = None,
     registry: RegistryOption = None,
     gnupghome: GnupgOption = None,
+    sign: SignOption = None,
 ) -> None:
     """Sign an attestation about release files and commit it to the registry."""
     by_hash = sha256 is not None or size is not None or filename is not None
@@ -42,7 +44,7 @@ def attest_command(
     else:
         raise InputError("nothing to attest: give FILE... or --sha256 --size --filename")
     names = tuple(c.strip() for c in criteria.split(",") if c.strip())
-    reg = open_registry(registry)
+    reg = open_registry(registry, CommitSigning(sign, gnupghome))
     user = UserGnuPG(gnupghome)
     for subject in subjects:
         done = vouch(reg, user, subject, verdict=Verdict.REJECTED if reject else Verdict.APPROVED,

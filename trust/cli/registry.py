@@ -12,6 +12,7 @@ import typer
 from signoff.attest.errors import InputError
 from signoff.attest.gpg import UserGnuPG
 from signoff.attest.names import normalize_fingerprint
+from signoff.registry.commit_signing import CommitSigning
 from signoff.registry.layout import REGISTRY_FILE
 from signoff.registry.repo import Registry
 from signoff.registry.sync import sync
@@ -24,10 +25,21 @@ RegistryOption = Annotated[Path | None, typer.Option(
     "registry.yaml).")]
 GnupgOption = Annotated[Path | None, typer.Option(
     "--gnupghome", help="Your GnuPG home (default: $GNUPGHOME, else ~/.gnupg).")]
+SignOption = Annotated[bool | None, typer.Option(
+    "--sign/--no-sign", help="Sign the commit with your gpg, or not (default: git config "
+    "commit.gpgsign, with user.signingkey and gpg.program).", show_default=False)]
 
 
-def open_registry(path: Path | None) -> Registry:
-    """The registry at `path`, or in the current directory when it holds registry.yaml."""
+def open_registry(path: Path | None, signing: CommitSigning | None = None) -> Registry:
+    """The registry at `path`, or in the current directory when it holds registry.yaml; its
+    commits are signed as `signing` says."""
+    registry = _open_registry(path)
+    if signing is not None:
+        registry.signing = signing
+    return registry
+
+
+def _open_registry(path: Path | None) -> Registry:
     if path is None:
         if not Path(REGISTRY_FILE).is_file():
             raise InputError("no --registry given and the current directory holds no "
@@ -53,7 +65,7 @@ def init(path: Path, name: Annotated[str | None, typer.Option(
          pages_root: Annotated[list[str] | None, typer.Option(
              "--pages-root", help="Also add a workflow publishing the site and a vetted index "
              "to GitHub Pages, judged under a policy trusting this key (repeatable).")] = None,
-         ) -> None:
+         sign: SignOption = None, gnupghome: GnupgOption = None) -> None:
     """Create a new registry: a git repository with registry.yaml and templates."""
     files = _template_files()
     if pages_root:
@@ -63,18 +75,20 @@ def init(path: Path, name: Annotated[str | None, typer.Option(
         except ValueError as e:
             raise InputError(f"--pages-root: {e}") from e
         files.update(pages_template_files(roots))
-    registry = Registry.init(path, name or path.resolve().name, files)
+    registry = Registry.init(path, name or path.resolve().name, files,
+                             CommitSigning(sign, gnupghome))
     typer.echo(f"created registry {path} at {registry.head_commit().id}")
 
 
 @app.command("add-key")
-def add_key(fpr: str, registry: RegistryOption = None, gnupghome: GnupgOption = None) -> None:
+def add_key(fpr: str, registry: RegistryOption = None, gnupghome: GnupgOption = None,
+            sign: SignOption = None) -> None:
     """Export a public key from your GnuPG into keys/<FPR>.asc and commit it."""
     try:
         fingerprint = normalize_fingerprint(fpr)
     except ValueError as e:
         raise InputError(str(e)) from e
-    reg = open_registry(registry)
+    reg = open_registry(registry, CommitSigning(sign, gnupghome))
     commit = reg.add_key(fingerprint, UserGnuPG(gnupghome).export_public_key(fingerprint))
     if commit is None:
         typer.echo(f"keys/{fingerprint}.asc is already up to date")
@@ -94,10 +108,13 @@ def sync_command(
     state_dir: Annotated[Path | None, typer.Option(
         "--state-dir", help="Where verified heads are recorded (default: "
         "$XDG_STATE_HOME/signoff).")] = None,
+    sign: SignOption = None,
+    gnupghome: GnupgOption = None,
 ) -> None:
     """Fetch the upstream registry and merge it into this fork's current branch."""
     reg = open_registry(registry)
-    result = sync(reg.repo, upstream, branch, accept_rewrite, state_dir)
+    result = sync(reg.repo, upstream, branch, accept_rewrite, state_dir,
+                  CommitSigning(sign, gnupghome))
     typer.echo(f"{result.outcome.value}: {result.branch} {result.before[:12]} -> "
                f"{result.after[:12]} (upstream {result.upstream_head[:12]})")
 
