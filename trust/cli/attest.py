@@ -21,7 +21,9 @@ def attest_command(
         help="Comma-separated criteria: certified (approve) or violated (--reject).")] = "",
     reject: Annotated[bool, typer.Option("--reject", help="Reject instead of approve.")] = False,
     comment: Annotated[str | None, typer.Option(help="Free text kept in the statement.")] = None,
-    key: Annotated[str | None, typer.Option(help="Signing key (default: gpg's).")] = None,
+    key: Annotated[str | None, typer.Option(
+        help="Signing key: fingerprint, 16-hex key ID, email or user ID (default: gpg's).")
+        ] = None,
     project: Annotated[str | None, typer.Option(help="Project, when the name misleads.")] = None,
     version: Annotated[str | None, typer.Option(help="Version, when the name misleads.")] = None,
     sha256: Annotated[str | None, typer.Option(help="Vouch by hash, without the file.")] = None,
@@ -46,10 +48,12 @@ def attest_command(
     names = tuple(c.strip() for c in criteria.split(",") if c.strip())
     reg = open_registry(registry, CommitSigning(sign, gnupghome))
     user = UserGnuPG(gnupghome)
+    signer = user.signing_key(key)
+    label = next((k.label for k in user.secret_keys() if k.fingerprint == signer), signer)
     for subject in subjects:
         done = vouch(reg, user, subject, verdict=Verdict.REJECTED if reject else Verdict.APPROVED,
-                     criteria=names, comment=comment, key=key)
+                     criteria=names, comment=comment, key=signer)
         typer.echo(f"{done.attestation.verdict.value} {subject.filename} "
-                   f"({subject.sha256[:12]}…) as {done.attestation.signer}: committed "
+                   f"({subject.sha256[:12]}…) as {label}: committed "
                    f"{done.path} in {done.commit[:12]}"
                    + (" with your public key" if done.added_key else ""))

@@ -81,19 +81,20 @@ def init(path: Path, name: Annotated[str | None, typer.Option(
 
 
 @app.command("add-key")
-def add_key(fpr: str, registry: RegistryOption = None, gnupghome: GnupgOption = None,
+def add_key(key: Annotated[str, typer.Argument(
+                help="The key: its fingerprint, 16-hex key ID, email or user ID.")],
+            registry: RegistryOption = None, gnupghome: GnupgOption = None,
             sign: SignOption = None) -> None:
     """Export a public key from your GnuPG into keys/<FPR>.asc and commit it."""
-    try:
-        fingerprint = normalize_fingerprint(fpr)
-    except ValueError as e:
-        raise InputError(str(e)) from e
     reg = open_registry(registry, CommitSigning(sign, gnupghome))
-    commit = reg.add_key(fingerprint, UserGnuPG(gnupghome).export_public_key(fingerprint))
+    user = UserGnuPG(gnupghome)
+    found = user.public_key(key)
+    fingerprint = found.fingerprint
+    commit = reg.add_key(fingerprint, user.export_public_key(fingerprint))
     if commit is None:
-        typer.echo(f"keys/{fingerprint}.asc is already up to date")
+        typer.echo(f"keys/{fingerprint}.asc ({found.label}) is already up to date")
     else:
-        typer.echo(f"committed keys/{fingerprint}.asc as {commit}")
+        typer.echo(f"committed keys/{fingerprint}.asc ({found.label}) as {commit}")
 
 
 @app.command("sync")
