@@ -239,9 +239,9 @@ class _Validation:
         top = path.split("/", 1)[0]
         if top in (ATTESTATIONS_DIR, KEYS_DIR) and not self.allow_removals:
             what = "a key" if top == KEYS_DIR else "an attestation"
-            self.fail(path, f"removes {what}; removals are refused. A signer withdraws by "
-                            "attesting again (--reject, or no criteria); maintainers may pass "
-                            "--allow-removals")
+            self.fail(path, f"removes {what}; removals are refused. A signer withdraws a "
+                            "statement by replacing it (`signoff attest --withdraw`); "
+                            "maintainers may pass --allow-removals")
         elif path in REGISTRY_FILES and not self.allow_registry_files:
             self.fail(path, "removes one of the registry's own files; only maintainers may "
                             "(--allow-registry-files)")

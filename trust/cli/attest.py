@@ -20,6 +20,9 @@ def attest_command(
     criteria: Annotated[str, typer.Option(
         help="Comma-separated criteria: certified (approve) or violated (--reject).")] = "",
     reject: Annotated[bool, typer.Option("--reject", help="Reject instead of approve.")] = False,
+    withdraw: Annotated[bool, typer.Option(
+        "--withdraw", help="Take back your earlier statement about the files: it then counts "
+        "neither for nor against.")] = False,
     comment: Annotated[str | None, typer.Option(help="Free text kept in the statement.")] = None,
     key: Annotated[str | None, typer.Option(
         help="Signing key: fingerprint, 16-hex key ID, email or user ID (default: gpg's).")
@@ -46,13 +49,17 @@ def attest_command(
     else:
         raise InputError("nothing to attest: give FILE... or --sha256 --size --filename")
     names = tuple(c.strip() for c in criteria.split(",") if c.strip())
+    if withdraw and reject:
+        raise InputError("give --withdraw or --reject, not both")
+    verdict = (Verdict.WITHDRAWN if withdraw else Verdict.REJECTED if reject
+               else Verdict.APPROVED)
     reg = open_registry(registry, CommitSigning(sign, gnupghome))
     user = UserGnuPG(gnupghome)
     signer = user.signing_key(key)
     label = next((k.label for k in user.secret_keys() if k.fingerprint == signer), signer)
     for subject in subjects:
-        done = vouch(reg, user, subject, verdict=Verdict.REJECTED if reject else Verdict.APPROVED,
-                     criteria=names, comment=comment, key=signer)
+        done = vouch(reg, user, subject, verdict=verdict, criteria=names, comment=comment,
+                     key=signer)
         typer.echo(f"{done.attestation.verdict.value} {subject.filename} "
                    f"({subject.sha256[:12]}…) as {label}: committed "
                    f"{done.path} in {done.commit[:12]}"

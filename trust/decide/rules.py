@@ -47,7 +47,7 @@ class JudgedAttestation:
     signer: str
     """Fingerprint from the statement, or from the file name when it did not parse."""
     verdict: str | None
-    """approved, rejected, or None when unreadable."""
+    """approved, rejected, withdrawn, or None when unreadable."""
     criteria: tuple[str, ...]
     """As attested."""
     counted: bool
@@ -72,11 +72,15 @@ class JudgedAttestation:
     """The size a good signature vouches for, even when the statement does not count."""
 
     @property
-    def signed_order(self) -> tuple[datetime, bool]:
+    def signed_order(self) -> tuple[datetime, int]:
         """How one signer's statements are ordered: by the `date` signed, never by commit
-        times, which whoever commits chooses; on equal dates the rejection ranks higher."""
+        times, which whoever commits chooses; on equal dates a rejection ranks above a
+        withdrawal, and a withdrawal above an approval."""
         assert self.attestation is not None
-        return self.attestation.date, self.attestation.verdict is Verdict.REJECTED
+        return self.attestation.date, _TIE_RANK[self.attestation.verdict]
+
+
+_TIE_RANK = {Verdict.APPROVED: 0, Verdict.WITHDRAWN: 1, Verdict.REJECTED: 2}
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,10 @@ def judge(candidate: Candidate, file: ReleaseFile, signature: SignatureCheck,
         return replace(base, why_not=standing.why_not or Reason(
             Code.SIGNER_NOT_VALID, {"signer": att.signer, "validity": standing.validity.value,
                                     "shortfall": None}))
+    if att.verdict is Verdict.WITHDRAWN:
+        # Still the signer's newest word (one_per_signer), so older statements stay replaced.
+        return replace(base, why_not=Reason(Code.WITHDRAWN, {"signer": att.signer,
+                                                             "signed": _signed(att)}))
     # Rejections count at once: a quarantine protects against new approvals, not warnings.
     if att.verdict is Verdict.APPROVED and requirement.min_age > 0:
         if age is None:
