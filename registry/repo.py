@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pygit2
 
+from signoff.attest.criteria import DeclaredCriterion
 from signoff.attest.errors import InputError, RegistryError
 from signoff.attest.files import write_atomic
 from signoff.attest.limits import LIMITS
 from signoff.attest.names import normalize_project
-from signoff.attest.strict_yaml import load_mapping
+from signoff.attest.strict_yaml import Document, load_mapping
 from signoff.registry.commit_signing import CommitSigning, make_commit
+from signoff.registry.criteria import parse_declared_criteria
 from signoff.registry.gittree import lookup, tree_with
 from signoff.registry.layout import (
     ATTESTATIONS_DIR,
@@ -148,6 +150,14 @@ class Registry:
         """Id of the tree at `path`, or None."""
         obj = self._entry(path, commit)
         return str(obj.id) if isinstance(obj, pygit2.Tree) else None
+
+    def declared_criteria(self, commit: pygit2.Commit | None = None
+                          ) -> dict[str, DeclaredCriterion]:
+        """The criteria registry.yaml declares, by name (none when it declares none)."""
+        header = self.read_file(REGISTRY_FILE, commit)
+        if header is None:
+            return {}
+        return parse_declared_criteria(_check_header(header, f"{self.path}/{REGISTRY_FILE}"))
 
     def keys_tree_id(self, commit: pygit2.Commit | None = None) -> str | None:
         """Id of the `keys/` tree: it changes exactly when the keyring does."""
@@ -284,8 +294,9 @@ class Registry:
         return commit
 
 
-def _check_header(header: bytes, source: str) -> None:
-    """Refuse a registry whose layout this version of signoff does not know."""
+def _check_header(header: bytes, source: str) -> Document:
+    """Refuse a registry whose layout this version of signoff does not know, or whose
+    declared criteria are malformed; the parsed registry.yaml."""
     doc = load_mapping(header, source, max_bytes=LIMITS.registry_header_bytes, error=RegistryError)
     if doc.data.get("signoff") != REGISTRY_SCHEMA:
         raise RegistryError(f"expected `signoff: {REGISTRY_SCHEMA}`", file=source,
@@ -294,6 +305,8 @@ def _check_header(header: bytes, source: str) -> None:
         raise RegistryError(f"layout {doc.data.get('layout')!r} is not one this signoff reads "
                             f"(layout {LAYOUT_VERSION}); upgrade signoff",
                             file=source, line=doc.line_of("layout"))
+    parse_declared_criteria(doc)
+    return doc
 
 
 def _statements_in(tree: pygit2.Tree, directory: str) -> list[StoredAttestation]:

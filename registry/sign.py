@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pygit2
 
+from signoff.attest.criteria import BUILTIN_CRITERIA, nearest_criterion
 from signoff.attest.errors import AttestationError, GpgError, InputError
 from signoff.attest.gpg import UserGnuPG, temporary_keyring
 from signoff.attest.hashing import hash_file
@@ -69,11 +70,16 @@ def subject_for_hash(filename: str, sha256: str, size: int, project: str | None 
 
 def vouch(registry: Registry, user: UserGnuPG, subject: Subject, *, verdict: Verdict,
           criteria: tuple[str, ...], comment: str | None = None, key: str | None = None,
-          now: datetime | None = None) -> Vouched:
-    """Sign and commit one attestation; the signer's key is committed too when missing."""
+          now: datetime | None = None, allow_unknown_criteria: bool = False) -> Vouched:
+    """Sign and commit one attestation; the signer's key is committed too when missing.
+
+    A criterion must be built in or declared in the registry's registry.yaml, unless
+    `allow_unknown_criteria`: a typo is caught before it is signed, not at deploy time."""
     for name in criteria:
         if not is_valid_criterion(name):
             raise InputError(f"criterion {name!r} must be a lower-case name like safe-to-deploy")
+    if not allow_unknown_criteria:
+        check_known_criteria(criteria, registry)
     if verdict is Verdict.APPROVED and not criteria:
         raise InputError("an approval needs --criteria (e.g. safe-to-deploy)")
     if verdict is Verdict.WITHDRAWN and criteria:
@@ -101,6 +107,20 @@ def vouch(registry: Registry, user: UserGnuPG, subject: Subject, *, verdict: Ver
         files[key_path(fpr)] = public_key
     commit: pygit2.Oid = registry.commit_files(files, _message(attestation, added_key))
     return Vouched(path, str(commit), attestation, added_key)
+
+
+def check_known_criteria(criteria: tuple[str, ...], registry: Registry) -> None:
+    """InputError for a criterion neither built in nor declared, naming the nearest one."""
+    known = {**BUILTIN_CRITERIA, **registry.declared_criteria()}
+    for name in criteria:
+        if name in known:
+            continue
+        nearest = nearest_criterion(name, known)
+        guess = f"did you mean {nearest!r}? " if nearest else ""
+        raise InputError(f"unknown criterion {name!r}: neither built in nor declared in the "
+                         "registry's registry.yaml",
+                         hint=f"{guess}known: {', '.join(sorted(known))}; pass "
+                         "--allow-unknown-criteria to sign it anyway")
 
 
 def _after(previous: bytes | None, now: datetime) -> datetime:

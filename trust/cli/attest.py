@@ -20,6 +20,9 @@ def attest_command(
     criteria: Annotated[str, typer.Option(
         help="Comma-separated criteria: certified (approve) or violated (--reject).")] = "",
     reject: Annotated[bool, typer.Option("--reject", help="Reject instead of approve.")] = False,
+    allow_unknown_criteria: Annotated[bool, typer.Option(
+        "--allow-unknown-criteria", help="Sign criteria that are neither built in nor "
+        "declared in registry.yaml.")] = False,
     withdraw: Annotated[bool, typer.Option(
         "--withdraw", help="Take back your earlier statement about the files: it then counts "
         "neither for nor against.")] = False,
@@ -59,7 +62,7 @@ def attest_command(
     label = next((k.label for k in user.secret_keys() if k.fingerprint == signer), signer)
     for subject in subjects:
         done = vouch(reg, user, subject, verdict=verdict, criteria=names, comment=comment,
-                     key=signer)
+                     key=signer, allow_unknown_criteria=allow_unknown_criteria)
         typer.echo(f"{done.attestation.verdict.value} {subject.filename} "
                    f"({subject.sha256[:12]}…) as {label}: committed "
                    f"{done.path} in {done.commit[:12]}"

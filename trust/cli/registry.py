@@ -147,14 +147,9 @@ def validate_command(
     report = validate(reg.repo, base, head, allow_removals=allow_removals,
                       allow_registry_files=allow_registry_files)
     if output is ValidateFormat.JSON:
-        doc = {"ok": report.ok, "base": report.base, "head": report.head,
-               "merge_base": report.merge_base, "statements": report.statements,
-               "keys": report.keys,
-               "findings": [{"path": f.path, "line": f.line, "message": f.message}
-                            for f in report.findings]}
-        typer.echo(json.dumps(doc, indent=2))
+        typer.echo(json.dumps(report.as_json(), indent=2))
     else:
-        for finding in report.findings:
+        for finding in (*report.findings, *report.warnings):
             typer.echo(finding.github() if output is ValidateFormat.GITHUB else finding.text())
         summary = (f"{report.statements} statement(s) and {report.keys} key file(s) checked: "
                    + ("can be merged" if report.ok else f"{len(report.findings)} problem(s)"))

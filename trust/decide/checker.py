@@ -25,6 +25,7 @@ from signoff.registry.maintainers import check_maintainers
 from signoff.registry.objects import reading_objects
 from signoff.registry.repo import Registry, StoredAttestation
 from signoff.registry.rollback import check_head, record_head
+from signoff.trust.decide.registry_criteria import RegistryCriteria, registry_criteria
 from signoff.trust.decide.rules import (
     Candidate,
     FileVerdict,
@@ -98,6 +99,7 @@ class CheckSession:
         default_factory=dict)
     _parsed: dict[str, Attestation | None] = field(default_factory=dict)
     _indexes: list[HistoryIndex] = field(default_factory=list)
+    _criteria: RegistryCriteria | None = None
 
     @classmethod
     def open(cls, policy: Policy, now: int | None = None, *, state_dir: Path | None = None,
@@ -140,6 +142,8 @@ class CheckSession:
                                  for a in index.anomalies(self.now))
             self.registries.append(OpenedRegistry(source, registry, head, index.first_seen))
             verified.append((registry, checked))
+        self._criteria = registry_criteria(self.policy, [
+            (o.label, o.source, o.registry) for o in self.registries])
         # Record only once every registry passed: a refused run must not move any record.
         for registry, checked in verified:
             record_head(registry.repo, checked, state_dir)
@@ -317,12 +321,22 @@ class CheckSession:
     def _decide(self, file: ReleaseFile, oversized: Reason | None, cands: list[Candidate],
                 signatures: dict[str, SignatureCheck]) -> FileVerdict:
         requirement, rule = self.policy.requirement_for(file.project)
-        judged = one_per_signer([
-            judge(c, file, signatures[c.stored.path], self.trust, requirement, self.now)
-            for c in cands])
+        judged = [replace(j, counts_as=self.criteria.counts_as(j.registry, j.criteria))
+                  if j.registry in self.criteria.maps else j
+                  for j in one_per_signer([
+                      judge(c, file, signatures[c.stored.path], self.trust, requirement,
+                            self.now) for c in cands])]
         own_names = {j.attestation.subject.filename for j in judged if j.attestation}
         conflicts = self._conflicts(file, own_names) if file.sha256 else []
-        return decide(file, judged, requirement, rule, self.policy.criteria, conflicts, oversized)
+        return decide(file, judged, requirement, rule, self.criteria.graph, conflicts,
+                      oversized)
+
+    @property
+    def criteria(self) -> RegistryCriteria:
+        """The policy's criteria with the registries' imports and maps."""
+        if self._criteria is None:
+            self._criteria = registry_criteria(self.policy, [])
+        return self._criteria
 
 
 def registry_paths(report: CheckReport) -> list[Path]:

@@ -91,7 +91,9 @@ def explain_verdicts(session: CheckSession, verdicts: Sequence[FileVerdict]
     """Explanations of verdicts already reached, e.g. on a deployment input's files."""
     result = []
     for verdict in verdicts:
-        implied = {c: tuple(sorted(session.policy.criteria.closure([c]) - {c}))
+        graph = session.criteria.graph
+        implied = {c: tuple(sorted(graph.closure(session.criteria.counts_as(j.registry, [c]))
+                                   - {c}))
                    for j in verdict.attestations for c in j.criteria}
         result.append(Explanation(verdict, implied,
                                   tuple(_suggestions(session, verdict))))

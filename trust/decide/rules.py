@@ -70,6 +70,14 @@ class JudgedAttestation:
     """Things worth saying that do not stop it counting (unknown fields)."""
     attested_size: int | None = None
     """The size a good signature vouches for, even when the statement does not count."""
+    counts_as: tuple[str, ...] | None = None
+    """The criteria as the policy reads them (after its registry's criteria-map); None when
+    that is as attested."""
+
+    @property
+    def policy_criteria(self) -> tuple[str, ...]:
+        """What this statement certifies under the policy."""
+        return self.criteria if self.counts_as is None else self.counts_as
 
     @property
     def signed_order(self) -> tuple[datetime, int]:
@@ -240,7 +248,7 @@ class EnoughApprovals:
     def approvers(self, judged: Sequence[JudgedAttestation]) -> set[str]:
         """Signers whose counted approval meets the criteria."""
         return {j.signer for j in judged if j.counted and j.verdict == Verdict.APPROVED.value
-                and self.criteria.satisfies(j.criteria, self.requirement.criteria)}
+                and self.criteria.satisfies(j.policy_criteria, self.requirement.criteria)}
 
     def check(self, judged: Sequence[JudgedAttestation]) -> Finding:
         """Met when at least `signers` distinct signers approve."""
@@ -251,7 +259,7 @@ class EnoughApprovals:
         criteria = list(self.requirement.criteria)
         weak = [{"signer": j.signer, "criteria": list(j.criteria)} for j in judged
                 if j.counted and j.verdict == Verdict.APPROVED.value
-                and not self.criteria.satisfies(j.criteria, self.requirement.criteria)]
+                and not self.criteria.satisfies(j.policy_criteria, self.requirement.criteria)]
         young = [{"signer": j.signer, **j.why_not.params} for j in judged
                  if not j.counted and j.why_not is not None
                  and j.why_not.code is Code.ATTESTATION_TOO_YOUNG
