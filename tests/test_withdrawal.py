@@ -22,6 +22,13 @@ class Vetting:
         self.wheel = builder.wheel("tinyhttp", "1.0")
         self.state = str(builder.tmp / "state")
 
+    def trusted_policy(self, signers: int) -> Path:
+        """A policy whose root certified alice and bob."""
+        for who in ("alice", "bob"):
+            self.b.key(who)
+            self.b.certify("root", who)
+        return self.b.policy(["root"], signers=signers)
+
     def attest(self, who: str, *flags: str, registry: str | None = None) -> int:
         done = run_cli("attest", str(self.wheel), "--key", f"{who}@example.org", *flags,
                        "--registry", registry or self.reg, env=self.env)
@@ -57,10 +64,7 @@ def _codes(doc: object) -> set[str]:
 def test_a_withdrawn_approval_no_longer_counts_and_explain_says_so(
         builder: RegistryBuilder) -> None:
     v = Vetting(builder)
-    for who in ("alice", "bob"):
-        builder.key(who)
-        builder.certify("root", who)
-    policy = builder.policy(["root"], signers=2)
+    policy = v.trusted_policy(signers=2)
     assert v.attest("alice", "--criteria", "safe-to-deploy") == 0
     assert v.attest("bob", "--criteria", "safe-to-deploy") == 0
     assert v.check(policy)[0] == 0
@@ -77,10 +81,7 @@ def test_a_withdrawn_approval_no_longer_counts_and_explain_says_so(
 
 def test_withdrawing_a_rejection_lifts_the_block(builder: RegistryBuilder) -> None:
     v = Vetting(builder)
-    for who in ("alice", "bob"):
-        builder.key(who)
-        builder.certify("root", who)
-    policy = builder.policy(["root"], signers=1)
+    policy = v.trusted_policy(signers=1)
     assert v.attest("bob", "--criteria", "safe-to-deploy") == 0
     assert v.attest("alice", "--reject", "--criteria", "safe-to-deploy") == 0
     code, doc = v.check(policy)
