@@ -84,7 +84,7 @@ def test_explain_json_gives_suggestions_as_codes(
     (suggestion,) = doc["files"][0]["suggestions"]
     assert suggestion["code"] == "more-approvals"
     assert suggestion["params"]["candidates"] == [
-        f"{builder.key('bob')[-16:]} (bob <bob@example.org>)"]
+        f"{builder.key('bob')[-16:]} (bob)"]
     assert suggestion["message"].startswith("one more approval for safe-to-deploy")
 
 

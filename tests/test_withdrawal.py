@@ -76,7 +76,9 @@ def test_a_withdrawn_approval_no_longer_counts_and_explain_says_so(
     assert code == 1
     assert "too-few-approvals" in _codes(doc) and "rejected" not in _codes(doc)
     assert "withdrawn" in _codes(json.loads(v.explain(policy, "--format", "json")))
-    assert "withdrawn by" in v.explain(policy)
+    text = v.explain(policy)
+    assert f"attestation by {builder.key('alice')[-16:]} (alice) (withdrawn)" in text
+    assert "not counted: withdrawn by" in text
 
 
 def test_withdrawing_a_rejection_lifts_the_block(builder: RegistryBuilder) -> None:

@@ -17,8 +17,8 @@ import pygit2
 from signoff.attest.errors import AttestationError
 from signoff.attest.gpg import SignatureCheck
 from signoff.attest.hashing import hash_file
+from signoff.attest.key_names import key_label
 from signoff.attest.model import Attestation, load_attestation
-from signoff.attest.names import short_fpr
 from signoff.registry.history import FirstSeen, HistoryIndex
 from signoff.registry.layout import key_path
 from signoff.registry.maintainers import check_maintainers
@@ -181,9 +181,9 @@ class CheckSession:
         return self._keyset
 
     def key_label(self, fpr: str) -> str:
-        """`63BC7C35FF0B5238 (Alice <alice@example.org>)`, for suggestions."""
+        """`63BC7C35FF0B5238 (Alice)`: the one way text output names a key."""
         key = self.keyset.get(fpr)
-        return f"{short_fpr(fpr)} ({key.primary_uid})" if key is not None else short_fpr(fpr)
+        return key_label(fpr, key.primary_uid if key is not None else None)
 
     @property
     def trust_result(self) -> TrustResult:

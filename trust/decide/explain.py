@@ -3,8 +3,8 @@ would make it pass."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from signoff.attest.errors import InputError
 from signoff.attest.model import Verdict
@@ -26,6 +26,8 @@ class Explanation:
     """For each attested criterion, everything it implies under the policy."""
     suggestions: tuple[Reason, ...]
     """What would make the file pass, most direct first."""
+    signers: Mapping[str, str] = field(default_factory=dict)
+    """Each attestation's signer fingerprint -> how text names it (key ID and name)."""
 
 
 @dataclass(frozen=True)
@@ -95,8 +97,9 @@ def explain_verdicts(session: CheckSession, verdicts: Sequence[FileVerdict]
         implied = {c: tuple(sorted(graph.closure(session.criteria.counts_as(j.registry, [c]))
                                    - {c}))
                    for j in verdict.attestations for c in j.criteria}
-        result.append(Explanation(verdict, implied,
-                                  tuple(_suggestions(session, verdict))))
+        signers = {j.signer: session.key_label(j.signer) for j in verdict.attestations}
+        result.append(Explanation(verdict, implied, tuple(_suggestions(session, verdict)),
+                                  signers))
     return result
 
 
