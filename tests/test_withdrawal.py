@@ -122,3 +122,21 @@ def test_withdraw_refuses_criteria_reject_and_a_file_never_attested(
     assert v.attest("alice", "--withdraw", "--reject") == 2
     assert "not both" in v.last_error
     assert str(builder.registry.head_commit().id) != before
+
+
+def test_a_withdrawal_outranks_the_same_signers_approval_in_another_registry(
+        builder: RegistryBuilder, tmp_path: Path) -> None:
+    v = Vetting(builder)
+    v.trusted_policy(signers=1)
+    assert v.attest("alice", "--criteria", "safe-to-deploy") == 0
+    mirror = tmp_path / "mirror"  # a second registry that still holds the approval
+    git(tmp_path, "clone", "-q", v.reg, str(mirror))
+    assert v.attest("alice", "--withdraw") == 0
+    policy = builder.tmp / "two.yaml"
+    policy.write_text(f"signoff: policy/v1\nregistries:\n  - path: registry\n"
+                      f"  - path: {mirror}\n"
+                      f"trust:\n  roots: [{builder.key('root')}]\n"
+                      "require:\n  criteria: safe-to-deploy\n  signers: 1\n")
+    code, doc = v.check(policy)
+    assert code == 1
+    assert {"withdrawn", "replay"} <= _codes(doc)
