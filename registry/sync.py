@@ -26,6 +26,7 @@ from signoff.registry.gittree import subtree, tree_changes
 from signoff.registry.history import INDEXED_DIRS
 from signoff.registry.repo import committer
 from signoff.registry.rollback import HeadCheck, check_head, record_head, registry_key
+from signoff.registry.write_guard import Journal, exclusive_write
 
 UPSTREAM_REMOTE = "upstream"
 DEFAULT_BRANCH = "main"
@@ -118,7 +119,18 @@ def sync(repo: pygit2.Repository, upstream: str | None = None, branch: str = DEF
          signing: CommitSigning | None = None) -> SyncResult:
     """Fetch upstream, check it against the rollback record, merge it into the current branch.
 
-    A merge commit is signed as `signing` and git's settings say (registry.commit_signing)."""
+    One writer at a time; a sync killed at any moment (even mid-fetch) leaves nothing that stops
+    the next command (registry/write_guard.py). A merge commit is signed as `signing` and git's
+    settings say (registry.commit_signing).
+    """
+    with exclusive_write(repo, repo.workdir or repo.path) as journal:
+        journal.begin(())  # a fetch cut short leaves git's lock files: the next writer clears them
+        return _sync(repo, upstream, branch, accept_rewrite, state_dir, journal,
+                     signing or CommitSigning())
+
+
+def _sync(repo: pygit2.Repository, upstream: str | None, branch: str, accept_rewrite: bool,
+          state_dir: Path | None, journal: Journal, signing: CommitSigning) -> SyncResult:
     where = repo.workdir or repo.path
     if repo.head_is_unborn or repo.head_is_detached:
         raise RegistryError("the fork has no current branch to merge into", file=where,
@@ -138,9 +150,11 @@ def sync(repo: pygit2.Repository, upstream: str | None = None, branch: str = DEF
         outcome, new = SyncOutcome.FAST_FORWARD, theirs.id
     else:
         outcome, new = SyncOutcome.MERGED, _merge_commit(repo, ours, theirs, branch, remote, where,
-                                                    signing or CommitSigning())
+                                                    signing)
     if new != ours.id:
-        _move_branch(repo, ref_name, ours, repo[new].peel(pygit2.Commit), outcome)
+        target = repo[new].peel(pygit2.Commit)
+        journal.begin(change.path for change in tree_changes(ours.tree, target.tree))
+        _move_branch(repo, ref_name, ours, target, outcome)
     record_head(repo, checked, state_dir)
     return SyncResult(outcome, ref_name.removeprefix("refs/heads/"), str(ours.id), str(new),
                       str(theirs.id), checked)
