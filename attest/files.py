@@ -66,3 +66,8 @@ def current_umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+def xdg_dir(variable: str, fallback: str) -> Path:
+    """`$<variable>/signoff` (an XDG base directory, when absolute), else `~/<fallback>/signoff`."""
+    base = os.environ.get(variable)
+    root = Path(base) if base and os.path.isabs(base) else Path.home() / fallback
+    return root / "signoff"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -13,17 +12,14 @@ from signoff.trust.outcomes import Code, Reason
 from signoff.trust.report.github import source_location
 from signoff.trust.report.words import describe
 from tests.builder import RegistryBuilder
+from tests.dists import hashed_requirements
 from tests.harness.cli import run_cli
 
 FPR = "E454ADF5AA72B0972974595963BC7C35FF0B5238"
 
 
 def _requirements(builder: RegistryBuilder, *files: Path) -> Path:
-    req = builder.tmp / "requirements.txt"
-    req.write_text("".join(
-        f"{f.name.split('-')[0]}=={f.name.split('-')[1]} "
-        f"--hash=sha256:{hashlib.sha256(f.read_bytes()).hexdigest()}\n" for f in files))
-    return req
+    return hashed_requirements(builder.tmp / "requirements.txt", *files)
 
 
 @pytest.fixture
@@ -65,11 +61,12 @@ def test_check_github_annotates_the_line_of_each_failing_requirement(
     code, out = done.returncode, done.stdout
     assert code == 1
     lines = out.splitlines()
-    assert lines[0].startswith(f"::error file={req},line=1::tinyhttp 1.0 ")
-    assert lines[0].endswith(": 1 of 2 trusted approvals for safe-to-deploy")
-    assert lines[1].startswith(f"::error file={req},line=2::leftpad 2.0 ")
+    assert lines[0] == (f"::error file={req},line=1::tinyhttp 1.0: 1 of 2 trusted approvals "
+                        "for safe-to-deploy; one more approval for safe-to-deploy from a key "
+                        "valid under this policy")
+    assert lines[1].startswith(f"::error file={req},line=2::leftpad 2.0: ")
     assert "no attestations for this file" in lines[1]
-    assert lines[-1] == "::notice::0 passed, 2 failed"
+    assert lines[-1] == "::notice::2 requirements: 0 pass, 0 exempt, 2 fail"
 
 
 def test_explain_json_gives_suggestions_as_codes(
@@ -148,6 +145,10 @@ SAMPLES: dict[Code, dict[str, Any]] = {
     Code.SIZES_DISAGREE: {"sizes": [1, 2]},
     Code.LARGER_THAN_ATTESTED: {"limit": 10},
     Code.NO_ATTESTED_NAME: {"filename": "a.whl", "project": "a", "version": "1"},
+    Code.LOCAL_FILE_DIFFERS: {"filename": "a.whl", "sha256": "ab" * 32, "size": 3,
+                              "attested": [{"sha256": "cd" * 32, "size": 2}]},
+    Code.MARKER_EXCLUDES: {"marker": 'sys_platform == "win32"'},
+    Code.NO_FILE_FOR_TARGET: {"files": 2, "target": "--platform win_amd64"},
     Code.INPUT_PROBLEM: {"requirement": "a", "reason": "not pinned"},
     Code.MORE_APPROVALS: {"missing": 2, "criteria": ["safe-to-run"]},
     Code.WAIT: {"wait": 86400, "signers": 2, "min_age": 7 * 86400},

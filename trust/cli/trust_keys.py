@@ -9,21 +9,28 @@ a registry or a key file is wrong.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from signoff import DEFAULT_POLICY, SignoffError, load_policy, open_registries
+from signoff import (
+    DEFAULT_POLICY,
+    FetchMode,
+    load_policy,
+    open_registries,
+)
 from signoff.attest.key_names import KeyCandidate, resolve_key
 from signoff.trust.cli.options import (
     AcceptRewriteOption,
+    FetchOption,
     FormatOption,
+    OfflineOption,
     OutputFormat,
     PolicyOption,
     StateDirOption,
+    fetch_mode,
     print_warnings,
 )
 from signoff.trust.report.interface import Renderer
@@ -37,48 +44,43 @@ from signoff.trust.report.trust_keys import (
 )
 
 app = typer.Typer(help="The web of trust: every key's validity under the policy, and why.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+                  no_args_is_help=True)
 
 
-@contextmanager
-def _exit_2_on_error() -> Iterator[None]:
-    # This sub-app also runs on its own (tests, embedding), without `main`'s error mapping.
-    try:
-        yield
-    except SignoffError as e:
-        sys.stderr.write(f"error: {e.diagnostics()}\n")
-        raise typer.Exit(2) from e
-
-
-def _with_web(policy: Path, state_dir: Path | None, accept_rewrite: bool,
+def _with_web(policy: Path, state_dir: Path | None, accept_rewrite: bool, fetch: FetchMode,
               body: Callable[[WebOfTrust], str]) -> None:
-    with _exit_2_on_error():
-        with open_registries(load_policy(policy), state_dir=state_dir,
-                             accept_rewrite=accept_rewrite) as session:
-            text = body(WebOfTrust(session.keyset, session.trust_result, session.trust))
-            warnings = list(session.warnings)
-        print_warnings(warnings)
-        sys.stdout.write(text)
+    with open_registries(load_policy(policy), state_dir=state_dir,
+                         accept_rewrite=accept_rewrite, fetch=fetch) as session:
+        text = body(WebOfTrust(session.keyset, session.trust_result, session.trust))
+        warnings = list(session.warnings)
+    print_warnings(warnings)
+    sys.stdout.write(text)
 
 
 @app.command("keys")
 def keys_command(policy: PolicyOption = DEFAULT_POLICY,
                  output: FormatOption = OutputFormat.TEXT,
                  state_dir: StateDirOption = None,
-                 accept_rewrite: AcceptRewriteOption = False) -> None:
+                 accept_rewrite: AcceptRewriteOption = False,
+                 fetch: FetchOption = False,
+                 offline: OfflineOption = False) -> None:
     """Every key in the registries with its validity, ownertrust and depth."""
     renderer = KeysJson() if output is OutputFormat.JSON else KeysText()
-    _with_web(policy, state_dir, accept_rewrite, renderer.render)
+    _with_web(policy, state_dir, accept_rewrite, fetch_mode(fetch, offline), renderer.render)
 
 
 @app.command("explain")
 def explain_command(fingerprint: Annotated[str, typer.Argument(
+                        metavar="KEY",
                         help="The key: its fingerprint, 16-hex key ID, email or user ID.")],
                     policy: PolicyOption = DEFAULT_POLICY,
                     output: FormatOption = OutputFormat.TEXT,
                     state_dir: StateDirOption = None,
-                    accept_rewrite: AcceptRewriteOption = False) -> None:
+                    accept_rewrite: AcceptRewriteOption = False,
+                    fetch: FetchOption = False,
+                    offline: OfflineOption = False) -> None:
     """Why a key is valid (its certification paths from a root), or what it lacks."""
+    mode = fetch_mode(fetch, offline)
     renderer: Renderer[KeyQuestion] = (KeyExplanationJson() if output is OutputFormat.JSON
                                        else KeyExplanationText())
 
@@ -89,4 +91,4 @@ def explain_command(fingerprint: Annotated[str, typer.Argument(
         found = resolve_key(fingerprint, candidates, "the policy's registries")
         return renderer.render(KeyQuestion(web, found.fingerprint))
 
-    _with_web(policy, state_dir, accept_rewrite, explain)
+    _with_web(policy, state_dir, accept_rewrite, mode, explain)
