@@ -154,7 +154,8 @@ def test_pip_compile_output_one_row_per_requirement_and_a_target(scene: Scene) -
     assert "2/2" in fastcore and "pass" in fastcore
     assert "fastcore-2.0-cp38-abi3-manylinux_2_17_x86_64.whl" in fastcore  # names, not hashes
     assert "sha256:" not in done.stdout
-    assert done.stdout.splitlines()[-1] == "3 requirements: 3 pass, 0 exempt, 0 fail"
+    assert done.stdout.splitlines()[-1].startswith(
+        "3 requirements: 3 pass, 0 exempt, 0 fail under ")
 
     # The same from the running interpreter (Linux x86_64, CPython >= 3.8).
     done = scene.check(str(compiled), *index, "--target-from-interpreter", sys.executable)
