@@ -25,8 +25,10 @@ from signoff.registry.maintainers import check_maintainers
 from signoff.registry.objects import reading_objects
 from signoff.registry.repo import Registry, StoredAttestation
 from signoff.registry.rollback import check_head, record_head
+from signoff.trust.decide.exemptions import apply_exemption
 from signoff.trust.decide.rules import (
     Candidate,
+    FileStatus,
     FileVerdict,
     decide,
     judge,
@@ -78,8 +80,8 @@ class CheckReport:
 
     @property
     def passed(self) -> bool:
-        """True when every file passed and no input had a problem."""
-        return not self.problems and all(v.passed for v in self.verdicts)
+        """True when every file passed or is exempt, and no input had a problem."""
+        return not self.problems and all(v.status is not FileStatus.FAIL for v in self.verdicts)
 
 
 @dataclass
@@ -322,7 +324,10 @@ class CheckSession:
             for c in cands])
         own_names = {j.attestation.subject.filename for j in judged if j.attestation}
         conflicts = self._conflicts(file, own_names) if file.sha256 else []
-        return decide(file, judged, requirement, rule, self.policy.criteria, conflicts, oversized)
+        verdict = decide(file, judged, requirement, rule, self.policy.criteria, conflicts,
+                         oversized)
+        exemption = self.policy.exemption_for(file.project, file.version, file.sha256)
+        return apply_exemption(verdict, exemption, self.now)
 
 
 def registry_paths(report: CheckReport) -> list[Path]:

@@ -10,7 +10,7 @@ from signoff.attest.errors import InputError
 from signoff.attest.model import Verdict
 from signoff.attest.names import normalize_sha256, normalize_version
 from signoff.trust.decide.checker import CheckSession
-from signoff.trust.decide.rules import FileVerdict
+from signoff.trust.decide.rules import FileStatus, FileVerdict
 from signoff.trust.decide.versions import parse_project_and_spec
 from signoff.trust.outcomes import Code, Reason
 from signoff.trust.release import InputProblem, ReleaseFile
@@ -42,7 +42,8 @@ class ExplainReport:
     @property
     def passed(self) -> bool:
         """True when every file passes and every requirement could be checked."""
-        return not self.problems and all(e.verdict.passed for e in self.explanations)
+        return not self.problems and all(e.verdict.status is not FileStatus.FAIL
+                                         for e in self.explanations)
 
 
 def parse_pin(text: str) -> tuple[str, str]:

@@ -46,7 +46,7 @@ def render_explanations(explanations: list[Explanation]) -> str:
         v = e.verdict
         f = v.file
         out.append(f"{f.project} {f.version}  {f.filename or f.source}  sha256 {f.sha256 or '?'}")
-        out.append(f"  status: {'PASS' if v.passed else 'FAIL'}  (policy {v.rule}: "
+        out.append(f"  status: {v.status.value.upper()}  (policy {v.rule}: "
                    f"{v.requirement.signers} signer(s), criteria "
                    f"{' and '.join(v.requirement.criteria)}"
                    + (f", min-age {describe_duration(v.requirement.min_age)}"
@@ -73,6 +73,8 @@ def render_explanations(explanations: list[Explanation]) -> str:
                        f"    not counted: {describe(j.why_not) if j.why_not else None}")
             for note in j.notes:
                 out.append(f"    note: {note}")
+        if v.exemption is not None:
+            out.append(f"  {describe(v.exemption)}")
         out.append("  requirements:")
         for finding in v.findings:
             out.append(f"    {'met   ' if finding.met else 'MISSED'} {finding.name}"

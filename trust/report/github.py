@@ -7,7 +7,9 @@ import re
 
 from signoff.attest.annotations import github_annotation
 from signoff.trust.decide.checker import CheckReport
+from signoff.trust.decide.rules import FileStatus
 from signoff.trust.report.interface import ReportFormat, problem_reason, reason_messages
+from signoff.trust.report.table import summary
 from signoff.trust.report.words import describe
 
 # Inputs name a file as `requirements.txt:12`, `pylock.toml: packages[3] (...)` or a path.
@@ -33,17 +35,20 @@ class GithubReport(ReportFormat):
         """Every annotation, one per line."""
         lines = []
         for v in result.verdicts:
-            if v.passed:
+            if v.status is FileStatus.PASS:
                 continue
             f = v.file
             file, line = source_location(f.source)
             what = f"{f.project} {f.version} {f.filename or f.sha256[:16]}"
+            if v.exemption is not None:
+                # Let through, but visible in the pull request: the backlog to burn down.
+                lines.append(github_annotation("warning", f"{what}: {describe(v.exemption)}",
+                                               file, line))
+                continue
             lines.append(github_annotation("error", f"{what}: {'; '.join(reason_messages(v))}",
                                            file, line))
         for p in result.problems:
             file, line = source_location(p.source)
             lines.append(github_annotation("error", describe(problem_reason(p)), file, line))
-        passed = sum(1 for v in result.verdicts if v.passed)
-        failed = len(result.verdicts) - passed + len(result.problems)
-        lines.append(github_annotation("notice", f"{passed} passed, {failed} failed"))
+        lines.append(github_annotation("notice", summary(result)))
         return "".join(line + "\n" for line in lines)

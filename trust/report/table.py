@@ -9,8 +9,21 @@ from rich.table import Table
 
 from signoff.attest.names import short_fpr
 from signoff.trust.decide.checker import CheckReport
+from signoff.trust.decide.rules import FileStatus
 from signoff.trust.report.interface import ReportFormat, reason_messages
 from signoff.trust.report.words import describe, describe_all
+
+_STATUS = {FileStatus.PASS: "[green]pass[/]", FileStatus.EXEMPT: "[yellow]exempt[/]",
+           FileStatus.FAIL: "[red]FAIL[/]"}
+
+
+def summary(report: CheckReport) -> str:
+    """`8 passed, 2 exempt, 3 failed`: exempt files are counted apart, never as passes."""
+    counts = {status: sum(1 for v in report.verdicts if v.status is status)
+              for status in FileStatus}
+    failed = counts[FileStatus.FAIL] + len(report.problems)
+    exempt = f"{counts[FileStatus.EXEMPT]} exempt, " if counts[FileStatus.EXEMPT] else ""
+    return f"{counts[FileStatus.PASS]} passed, {exempt}{failed} failed"
 
 
 class TableReport(ReportFormat):
@@ -31,15 +44,15 @@ class TableReport(ReportFormat):
             table.add_column(column, overflow="fold")
         for v in report.verdicts:
             f = v.file
-            status = "[green]pass[/]" if v.passed else "[red]FAIL[/]"
             table.add_row(f.project, f.version, f.filename or f"sha256:{f.sha256[:12]}…",
-                          status, f"{v.counted_signers}/{v.requirement.signers}",
-                          describe(v.reasons[0]) if v.reasons else "")
+                          _STATUS[v.status], f"{v.counted_signers}/{v.requirement.signers}",
+                          describe(v.exemption) if v.exemption
+                          else describe(v.reasons[0]) if v.reasons else "")
         for p in report.problems:
             table.add_row(p.project or p.requirement, p.version or "", p.source, "[red]FAIL[/]",
                           "-", p.reason)
         console.print(table)
-        failing = [v for v in report.verdicts if not v.passed]
+        failing = [v for v in report.verdicts if v.status is FileStatus.FAIL]
         for v in failing:
             f = v.file
             console.print(f"\n[bold]{f.project} {f.version}[/] {f.filename or ''} "
@@ -53,7 +66,5 @@ class TableReport(ReportFormat):
                                   markup=False)
             for fix in describe_all(v.fixes):
                 console.print(f"  → {fix}", markup=False)
-        passed = sum(1 for v in report.verdicts if v.passed)
-        failed = len(report.verdicts) - passed + len(report.problems)
-        console.print(f"\n{passed} passed, {failed} failed", markup=False)
+        console.print(f"\n{summary(report)}", markup=False)
         return out.getvalue()
