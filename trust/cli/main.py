@@ -16,6 +16,7 @@ import typer
 
 from signoff import SignoffError
 from signoff.trust.cli.attest import attest_command
+from signoff.trust.cli.baseline import baseline_command
 from signoff.trust.cli.check import check_command
 from signoff.trust.cli.demo import demo_command
 from signoff.trust.cli.explain import explain_command
@@ -40,6 +41,7 @@ app.command("check")(check_command)
 app.command("versions")(versions_command)
 app.command("explain")(explain_command)
 app.command("demo")(demo_command)
+app.command("baseline")(baseline_command)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

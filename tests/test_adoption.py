@@ -1,0 +1,263 @@
+"""Gradual adoption through the real command line, real gpg and real git: exemptions in the
+policy, `baseline` to switch `check` on green, and an exemption that never hides an alarm."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from signoff.trust.decide.exemptions import apply_exemption
+from signoff.trust.decide.rules import FileStatus, FileVerdict, Finding
+from signoff.trust.outcomes import Code, Reason
+from signoff.trust.policy.exemptions import Exemption
+from signoff.trust.policy.policy import Requirement
+from signoff.trust.release import ReleaseFile
+from tests.builder import RegistryBuilder
+from tests.harness.cli import run_cli
+
+FUTURE = "2099-01-01"
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def requirements(builder: RegistryBuilder, pins: dict[str, Path]) -> Path:
+    """requirements.txt pinning each `project==version` to its file's hash."""
+    path = builder.tmp / "requirements.txt"
+    path.write_text("".join(f"{pin} --hash=sha256:{sha(f)}\n" for pin, f in pins.items()))
+    return path
+
+
+def check_json(builder: RegistryBuilder, *inputs: Path) -> tuple[int, dict[str, Any]]:
+    out = run_cli("check", *map(str, inputs), "--policy", str(builder.tmp / "signoff-policy.yaml"),
+                  "--format", "json")
+    assert out.returncode in (0, 1), out.stderr
+    return out.returncode, json.loads(out.stdout)
+
+
+def statuses(doc: dict[str, Any]) -> dict[str, str]:
+    return {f"{f['project']}=={f['version']}": f["status"] for f in doc["files"]}
+
+
+def baseline(builder: RegistryBuilder, *args: str) -> Any:
+    return run_cli("baseline", *args, "--policy", str(builder.tmp / "signoff-policy.yaml"))
+
+
+@pytest.fixture
+def three(builder: RegistryBuilder) -> Path:
+    """tinyhttp 1.0 vetted by alice; leftpad 2.0 and colors 3.0 not vetted; one signer needed."""
+    vetted = builder.wheel("tinyhttp", "1.0")
+    builder.approve("alice", vetted)
+    builder.policy(roots=["alice", "carol"], signers=1)
+    return requirements(builder, {"tinyhttp==1.0": vetted,
+                                  "leftpad==2.0": builder.wheel("leftpad", "2.0"),
+                                  "colors==3.0": builder.wheel("colors", "3.0")})
+
+
+def test_baseline_then_check_is_green_and_exempt_files_are_counted_apart(
+        builder: RegistryBuilder, three: Path) -> None:
+    code, doc = check_json(builder, three)
+    assert code == 1
+    assert statuses(doc) == {"tinyhttp==1.0": "pass", "leftpad==2.0": "fail",
+                             "colors==3.0": "fail"}
+
+    added = baseline(builder, str(three), "--until", FUTURE)
+    assert added.returncode == 0, added.stdout + added.stderr
+    assert "added 2 exemption(s) covering 2 file(s)" in added.stdout
+    assert "check now passes" in added.stdout
+
+    code, doc = check_json(builder, three)
+    assert code == 0
+    assert doc["conclusion"] == "pass"
+    assert statuses(doc) == {"tinyhttp==1.0": "pass", "leftpad==2.0": "exempt",
+                             "colors==3.0": "exempt"}
+    exempt = next(f for f in doc["files"] if f["project"] == "leftpad")
+    assert exempt["exemption"]["code"] == "exempt"
+    assert exempt["exemption"]["params"]["until"] == FUTURE
+    assert exempt["exemption"]["params"]["sha256"] == [
+        sha(builder.dist / "leftpad-2.0-py3-none-any.whl")]
+    text = run_cli("check", str(three), "--policy", str(builder.tmp / "signoff-policy.yaml"))
+    assert text.returncode == 0
+    assert "1 passed, 2 exempt, 0 failed" in text.stdout
+
+
+def test_baseline_twice_adds_nothing_twice(builder: RegistryBuilder, three: Path) -> None:
+    policy = builder.tmp / "signoff-policy.yaml"
+    assert baseline(builder, str(three)).returncode == 0
+    once = policy.read_bytes()
+    again = baseline(builder, str(three))
+    assert again.returncode == 0
+    assert "nothing to add" in again.stdout and "2 file(s) already exempt" in again.stdout
+    assert policy.read_bytes() == once
+
+
+COMMENTED = """\
+# Our deployment policy. Every comment here must survive a baseline.
+signoff: policy/v1   # schema
+registries:
+  - path: registry   # the vetting registry, beside this file
+trust:
+  roots: [{roots}]
+require:                 # what every file needs
+  criteria: safe-to-deploy
+  signers: 1
+exemptions:
+  # Burn these down by 2099.
+  - project: unrelated   # kept as written
+    version: "9.9"
+    reason: >
+      folded reason
+      over two lines
+
+# Rules come last.
+rules:
+  - projects: ["internal-*"]   # our own
+    require: {{signers: 1}}
+# trailing comment
+"""
+
+
+def test_baseline_keeps_every_other_byte_of_the_policy(builder: RegistryBuilder,
+                                                        three: Path) -> None:
+    policy = builder.tmp / "signoff-policy.yaml"
+    old = COMMENTED.format(roots=builder.key("alice"))
+    policy.write_text(old)
+    assert baseline(builder, str(three), "--until", FUTURE).returncode == 0
+    new = policy.read_text()
+    start = next(i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b)
+    inserted = new[start:len(new) - (len(old) - start)]
+    assert new == old[:start] + inserted + old[start:]
+    # The block sits at the end of the list, before the blank line and the comment after it.
+    assert old[:start].endswith("      over two lines\n")
+    assert all(line.startswith(("  - ", "    ")) for line in inserted.splitlines())
+    assert inserted.count("  - project:") == 2
+    assert run_cli("check", str(three), "--policy", str(policy)).returncode == 0
+
+
+def test_baseline_makes_the_list_when_the_policy_has_none(builder: RegistryBuilder,
+                                                          three: Path) -> None:
+    policy = builder.tmp / "signoff-policy.yaml"
+    old = policy.read_text() + "# the end\n"
+    policy.write_text(old)
+    assert baseline(builder, str(three)).returncode == 0
+    new = policy.read_text()
+    assert new.startswith(old) and new[len(old):].startswith("exemptions:\n  - project: ")
+    assert run_cli("check", str(three), "--policy", str(policy)).returncode == 0
+
+
+def test_an_ended_exemption_fails_and_says_so(builder: RegistryBuilder, three: Path) -> None:
+    policy = builder.tmp / "signoff-policy.yaml"
+    policy.write_text(policy.read_text() + (
+        "exemptions:\n"
+        "  - {project: leftpad, version: '2.0', reason: legacy, until: 2020-01-01}\n"
+        f"  - {{project: colors, version: '3.0', reason: legacy, until: {FUTURE}}}\n"))
+    code, doc = check_json(builder, three)
+    assert code == 1
+    assert statuses(doc) == {"tinyhttp==1.0": "pass", "leftpad==2.0": "fail",
+                             "colors==3.0": "exempt"}
+    ended = next(f for f in doc["files"] if f["project"] == "leftpad")
+    assert ended["findings"][0]["code"] == "exemption-expired"
+    assert ended["findings"][0]["fix"]["code"] == "vet-or-renew"
+    assert "exemptions[0] (line 10) ended on 2020-01-01" in ended["reasons"][0]
+    # Renewing is the policy owner's decision: baseline leaves the ended entry failing.
+    again = baseline(builder, str(three))
+    assert again.returncode == 1
+    assert "still failing" in again.stdout and "ended on 2020-01-01" in again.stdout
+
+
+def test_a_rejection_still_fails_an_exempt_file(builder: RegistryBuilder, three: Path) -> None:
+    builder.reject("carol", builder.dist / "leftpad-2.0-py3-none-any.whl")
+    policy = builder.tmp / "signoff-policy.yaml"
+    policy.write_text(policy.read_text() + (
+        "exemptions:\n"
+        "  - {project: leftpad, version: '2.0', reason: legacy}\n"
+        "  - {project: colors, version: '3.0', reason: legacy}\n"))
+    code, doc = check_json(builder, three)
+    assert code == 1
+    assert statuses(doc)["leftpad==2.0"] == "fail"
+    rejected = next(f for f in doc["files"] if f["project"] == "leftpad")
+    assert rejected["exemption"] is None
+    assert next(f["code"] for f in rejected["findings"] if not f["met"]) == "rejected"
+    assert baseline(builder, str(three)).returncode == 1
+
+
+def test_an_exemption_by_hash_covers_no_other_file_of_the_version(
+        builder: RegistryBuilder) -> None:
+    wheel = builder.wheel("leftpad", "2.0")
+    sdist = builder.sdist("leftpad", "2.0")
+    builder.policy(roots=["alice"], signers=1, extra=(
+        f"exemptions:\n  - project: LeftPad\n    version: '2.0'\n    sha256: {sha(wheel)}\n"
+        "    reason: reviewed the wheel by hand\n"))
+    code, doc = check_json(builder, requirements(builder, {"leftpad==2.0": wheel}))
+    assert (code, statuses(doc)) == (0, {"leftpad==2.0": "exempt"})
+    code, doc = check_json(builder, requirements(builder, {"leftpad==2.0": sdist}))
+    assert (code, statuses(doc)) == (1, {"leftpad==2.0": "fail"})
+
+
+def _verdict(*findings: Finding) -> FileVerdict:
+    file = ReleaseFile("leftpad", "2.0", "ab" * 32, "leftpad-2.0.tar.gz")
+    return FileVerdict(file, all(f.met for f in findings), findings, (),
+                       Requirement(("safe-to-deploy",), 1), "require", 0)
+
+
+MISSING = Finding("approvals", False, Reason(Code.TOO_FEW_APPROVALS, {}))
+ENTRY = Exemption("leftpad", "2.0", (), "legacy", None, 0, 9)
+
+
+@pytest.mark.parametrize("alarm", [
+    Finding("conflicts", False, Reason(Code.CONFLICTING_HASH, {"conflicts": []})),
+    Finding("rejections", False, Reason(Code.REJECTED, {"rejections": []})),
+    Finding("size", False, Reason(Code.SIZE_MISMATCH, {"size": 1, "attested": [2]})),
+    Finding("size", False, Reason(Code.LARGER_THAN_ATTESTED, {"limit": 1})),
+])
+def test_an_exemption_never_covers_an_alarm(alarm: Finding) -> None:
+    assert apply_exemption(_verdict(MISSING), ENTRY, 0).status is FileStatus.EXEMPT
+    assert apply_exemption(_verdict(alarm, MISSING), ENTRY, 0).status is FileStatus.FAIL
+
+
+BAD_ENTRIES = [
+    ("  - {project: a, version: '1', reason: x, owner: me}\n", "unknown key 'owner'"),
+    ("  - {project: a, version: 1.10, reason: x}\n", "quote it"),
+    ("  - {project: a, version: '1', reason: x, until: 2027-02-30}\n", "not a valid date"),
+    ("  - {project: a, version: '1', reason: x, until: tomorrow}\n", "not a date"),
+    ("  - {project: a, version: '1', reason: x, until: 2027-01-01T10:00:00Z}\n", "a time"),
+    ("  - {project: 'a b', version: '1', reason: x}\n", "not a valid project name"),
+    ("  - {project: a, version: 'one', reason: x}\n", "not a valid PEP 440 version"),
+    ("  - {project: a, version: '1', reason: x, sha256: abc}\n", "not a 64-hex"),
+    ("  - {project: a, version: '1'}\n", "exemptions[0].reason is required"),
+    ("  - {project: a, version: '1', reason: '  '}\n", "must say why"),
+    ("  - {project: A_, version: '1.0', reason: x}\n", "not a valid project name"),
+    ("  - {project: a.b, version: '1', reason: x}\n  - {project: A_B, version: '1.0', "
+     "reason: y}\n", "repeats exemptions[0]"),
+]
+
+
+@pytest.mark.parametrize(("entry", "message"), BAD_ENTRIES)
+def test_a_bad_exemption_is_refused_naming_its_line(builder: RegistryBuilder, entry: str,
+                                                     message: str) -> None:
+    f = builder.wheel("tinyhttp", "1.0")
+    policy = builder.policy(roots=["alice"], signers=1, extra="exemptions:\n" + entry)
+    out = run_cli("check", str(f), "--policy", str(policy))
+    assert out.returncode == 2
+    assert message in out.stderr
+    line = 10 if entry.count("\n") == 1 else 11
+    assert f"{policy}:{line}" in out.stderr
+
+
+def test_baseline_refuses_a_past_until_and_a_flow_list(builder: RegistryBuilder,
+                                                       three: Path) -> None:
+    policy = builder.tmp / "signoff-policy.yaml"
+    before = policy.read_bytes()
+    out = baseline(builder, str(three), "--until", "2020-01-01")
+    assert out.returncode == 2 and "not after today" in out.stderr
+    policy.write_text(policy.read_text()
+                      + "exemptions: [{project: x, version: '1', reason: y}]\n")
+    before = policy.read_bytes()
+    out = baseline(builder, str(three))
+    assert out.returncode == 2 and "not a block list" in out.stderr
+    assert policy.read_bytes() == before
