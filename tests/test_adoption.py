@@ -261,3 +261,92 @@ def test_baseline_refuses_a_past_until_and_a_flow_list(builder: RegistryBuilder,
     out = baseline(builder, str(three))
     assert out.returncode == 2 and "not a block list" in out.stderr
     assert policy.read_bytes() == before
+
+
+# -- suggest -----------------------------------------------------------------------------------
+
+
+def pylock(builder: RegistryBuilder, pins: dict[str, Path]) -> Path:
+    """A pylock.toml naming each file with its size, so that suggest can weigh the reading."""
+    text = 'lock-version = "1.0"\ncreated-by = "test"\n'
+    for pin, f in pins.items():
+        name, version = pin.split("==")
+        text += (f'\n[[packages]]\nname = "{name}"\nversion = "{version}"\n'
+                 f'[[packages.wheels]]\nname = "{f.name}"\nsize = {f.stat().st_size}\n'
+                 f'hashes = {{ sha256 = "{sha(f)}" }}\n')
+    path = builder.tmp / "pylock.toml"
+    path.write_text(text)
+    return path
+
+
+def suggest_json(builder: RegistryBuilder, *inputs: Path) -> dict[str, Any]:
+    out = run_cli("suggest", *map(str, inputs), "--policy",
+                  str(builder.tmp / "signoff-policy.yaml"), "--format", "json")
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)  # type: ignore[no-any-return]
+
+
+def test_suggest_names_the_reviews_that_turn_the_most_failures_into_passes(
+        builder: RegistryBuilder) -> None:
+    # colors 2.0 is vetted; colors 3.0 has one of two approvals; leftpad has none;
+    # carol rejected tinyhttp, and pair's sdist, so reviewing pair's wheel unblocks nothing.
+    old = builder.wheel("colors", "2.0")
+    builder.approve("alice", old)
+    builder.approve("bob", old)
+    new = builder.wheel("colors", "3.0")
+    builder.approve("alice", new)
+    rejected = builder.wheel("tinyhttp", "1.0")
+    builder.reject("carol", rejected)
+    pair_sdist = builder.sdist("pair", "1.0")
+    builder.reject("carol", pair_sdist)
+    pair_wheel = builder.wheel("pair", "1.0")
+    builder.policy(roots=["alice", "bob", "carol"], signers=2)
+    reqs = requirements(builder, {"colors==3.0": new, "leftpad==2.0": builder.wheel("leftpad",
+                                                                                    "2.0"),
+                                  "tinyhttp==1.0": rejected})
+    reqs.write_text(reqs.read_text() + f"pair==1.0 --hash=sha256:{sha(pair_wheel)} "
+                    f"--hash=sha256:{sha(pair_sdist)}\n")
+
+    doc = suggest_json(builder, reqs)
+    assert [(r["project"], r["unblocks"], r["approvals"]) for r in doc["reviews"]] == [
+        ("colors", ["colors==3.0"], 1), ("leftpad", ["leftpad==2.0"], 2), ("pair", [], 2)]
+    colors = doc["reviews"][0]
+    assert colors["diff_from"] == {"version": "2.0", "files": ["colors-2.0-py3-none-any.whl"]}
+    assert doc["reviews"][1]["diff_from"] is None
+    # Who could sign: keys valid under the policy that have not signed about the file yet.
+    label = {n: f"{builder.key(n)[-16:]} ({n} <{n}@example.org>)"
+             for n in ("alice", "bob", "carol")}
+    assert colors["signers"] == sorted([label["bob"], label["carol"]],
+                                       key=lambda s: builder.fprs[s.split(" (")[1].split()[0]])
+    assert sorted(doc["reviews"][1]["signers"]) == sorted(label.values())
+    assert {(b["project"], b["filename"]) for b in doc["blocked"]} == {
+        ("tinyhttp", "tinyhttp-1.0-py3-none-any.whl"), ("pair", "pair-1.0.tar.gz")}
+    assert doc["blocked"][0]["reasons"][0]["code"] == "rejected"
+
+    text = run_cli("suggest", str(reqs), "--policy", str(builder.tmp / "signoff-policy.yaml"))
+    assert text.returncode == 0
+    assert "1. colors 3.0: unblocks 1 requirement (colors==3.0); failing today" in text.stdout
+    assert "review the diff against colors 2.0" in text.stdout
+    assert label["bob"] in text.stdout
+    assert "A review will not fix these:" in text.stdout
+
+    # Doing the first suggestion turns that failure into a pass.
+    builder.approve("bob", new)
+    _, checked = check_json(builder, reqs)
+    assert statuses(checked)["colors==3.0"] == "pass"
+    assert [r["project"] for r in suggest_json(builder, reqs)["reviews"]] == ["leftpad", "pair"]
+
+
+def test_suggest_ranks_smaller_reads_first_and_burns_down_a_baseline(
+        builder: RegistryBuilder) -> None:
+    builder.policy(roots=["alice"], signers=1)
+    small = builder.wheel("small", "1.0")
+    big = builder.dist / "big-1.0-py3-none-any.whl"
+    big.write_bytes(builder.wheel("big", "1.0").read_bytes() + b"\0" * 5000)
+    lock = pylock(builder, {"big==1.0": big, "small==1.0": small})
+    assert baseline(builder, str(lock)).returncode == 0
+    doc = suggest_json(builder, lock)
+    assert [(r["project"], r["exempt"]) for r in doc["reviews"]] == [("small", True),
+                                                                      ("big", True)]
+    assert doc["reviews"][0]["size"] == small.stat().st_size
+    assert doc["reviews"][0]["files"][0]["status"] == "exempt"

@@ -25,6 +25,7 @@ from signoff.trust.cli.lock import lock_command
 from signoff.trust.cli.registry import app as registry_app
 from signoff.trust.cli.serve import serve_command
 from signoff.trust.cli.site import site_command
+from signoff.trust.cli.suggest import suggest_command
 from signoff.trust.cli.trust_keys import app as trust_app
 from signoff.trust.cli.versions import versions_command
 
@@ -42,6 +43,7 @@ app.command("versions")(versions_command)
 app.command("explain")(explain_command)
 app.command("demo")(demo_command)
 app.command("baseline")(baseline_command)
+app.command("suggest")(suggest_command)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -12,7 +12,7 @@ from datetime import date
 
 from signoff.trust.decide.checker import CheckReport
 from signoff.trust.decide.exemptions import exemptable
-from signoff.trust.decide.rules import FileStatus, FileVerdict
+from signoff.trust.decide.rules import FileStatus, FileVerdict, file_name
 from signoff.trust.outcomes import Code
 from signoff.trust.policy.edit import NewExemption
 from signoff.trust.release import InputProblem
@@ -54,7 +54,7 @@ def plan_baseline(report: CheckReport, reason: str, until: date | None) -> Basel
     entries = []
     for (project, version), verdicts in releases.items():
         # A file not hashed (a local file no statement names) is covered by the version.
-        names = {v.file.sha256: v.file.filename for v in verdicts}
+        names = {v.file.sha256: file_name(v) for v in verdicts}
         files = () if "" in names else tuple(sorted(names.items(),
                                                     key=lambda f: (f[1] or "", f[0])))
         entries.append(NewExemption(project, version, files, reason.strip(), until))

@@ -183,6 +183,12 @@ class CheckSession:
         key = self.keyset.get(fpr)
         return f"{short_fpr(fpr)} ({key.primary_uid})" if key is not None else short_fpr(fpr)
 
+    def counted_keys(self, besides: set[str] | frozenset[str] = frozenset()) -> list[str]:
+        """Fingerprints of every registry key whose statements the policy counts, except
+        `besides` (e.g. signers already heard from: a second statement adds no approval)."""
+        return [fpr for fpr in sorted(self.keys())
+                if fpr not in besides and self.trust.standing(fpr).counted]
+
     @property
     def trust_result(self) -> TrustResult:
         """Every key's validity under the policy's web of trust, before `min-key-age`."""

@@ -144,6 +144,13 @@ class FileVerdict:
         return [f.fix for f in self.findings if not f.met and f.fix]
 
 
+def file_name(verdict: FileVerdict) -> str | None:
+    """The file's name from the input, else from a verified statement about it."""
+    return verdict.file.filename or next((j.attestation.subject.filename
+                                          for j in verdict.attestations
+                                          if j.attestation is not None), None)
+
+
 def judge(candidate: Candidate, file: ReleaseFile, signature: SignatureCheck,
           trust: TrustModel, requirement: Requirement, now: int) -> JudgedAttestation:
     """Decide whether one attestation counts for `file`, and if not, why."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from signoff.trust.decide.baseline import BaselinePlan
+from signoff.trust.decide.rules import file_name
 from signoff.trust.report.interface import problem_reason
 from signoff.trust.report.words import describe
 
@@ -27,7 +28,7 @@ def render_baseline(plan: BaselinePlan, policy: Path) -> str:
         lines.append("still failing: an exemption does not cover these")
         for v in plan.left:
             f = v.file
-            lines.append(f"  {f.project} {f.version} {f.filename or f.sha256[:16]}: "
+            lines.append(f"  {f.project} {f.version} {file_name(v) or f.sha256[:16]}: "
                          + "; ".join(describe(r) for r in v.reasons))
         lines.extend(f"  {p.source}: {describe(problem_reason(p))}" for p in plan.problems)
     else:
