@@ -34,6 +34,7 @@ from signoff.attest.errors import (
     SignoffError,
     TransportError,
 )
+from signoff.trust.decide.baseline import BaselinePlan, plan_baseline
 from signoff.trust.decide.checker import CheckReport, CheckSession
 from signoff.trust.decide.explain import (
     ExplainReport,
@@ -50,7 +51,8 @@ from signoff.trust.decide.lock import (
     lock_requirements,
 )
 from signoff.trust.decide.lock import lock as lock_detected
-from signoff.trust.decide.rules import FileVerdict, Finding, JudgedAttestation
+from signoff.trust.decide.rules import FileStatus, FileVerdict, Finding, JudgedAttestation
+from signoff.trust.decide.suggest import Review, SuggestReport, suggest
 from signoff.trust.decide.versions import (
     VersionsReport,
     VersionStatus,
@@ -60,6 +62,8 @@ from signoff.trust.decide.versions import (
 )
 from signoff.trust.inputs.gather import gather_inputs
 from signoff.trust.outcomes import Code, Reason
+from signoff.trust.policy.edit import NewExemption, add_exemptions
+from signoff.trust.policy.exemptions import Exemption
 from signoff.trust.policy.policy import DEFAULT_POLICY, Policy, load_policy
 from signoff.trust.release import InputProblem, ReleaseFile
 from signoff.trust.wot.engine import TrustResult
@@ -76,12 +80,15 @@ except metadata.PackageNotFoundError:  # running from a source tree that is not 
 __all__ = [
     "DEFAULT_POLICY",
     "AttestationError",
+    "BaselinePlan",
     "CheckReport",
     "CheckSession",
     "Code",
     "EnvironmentProblem",
+    "Exemption",
     "ExplainReport",
     "Explanation",
+    "FileStatus",
     "FileVerdict",
     "Finding",
     "GpgError",
@@ -93,18 +100,22 @@ __all__ = [
     "LockInputKind",
     "LockResult",
     "MaintainerRuleError",
+    "NewExemption",
     "Policy",
     "PolicyError",
     "Reason",
     "RegistryError",
     "ReleaseFile",
+    "Review",
     "RollbackError",
     "SignoffError",
+    "SuggestReport",
     "TransportError",
     "TrustResult",
     "VersionStatus",
     "VersionsReport",
     "__version__",
+    "add_exemptions",
     "check",
     "explain",
     "explain_inputs",
@@ -117,6 +128,8 @@ __all__ = [
     "open_registries",
     "parse_pin",
     "parse_project_and_spec",
+    "plan_baseline",
+    "suggest",
     "version_statuses",
 ]
 
