@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from signoff.trust.decide.exemptions import apply_exemption
 from signoff.trust.decide.rules import FileStatus, FileVerdict, Finding
 from signoff.trust.outcomes import Code, Reason
+from signoff.trust.policy.edit import NewExemption, with_exemptions
 from signoff.trust.policy.exemptions import Exemption
 from signoff.trust.policy.policy import Requirement
 from signoff.trust.release import ReleaseFile
@@ -350,3 +352,35 @@ def test_suggest_ranks_smaller_reads_first_and_burns_down_a_baseline(
                                                                       ("big", True)]
     assert doc["reviews"][0]["size"] == small.stat().st_size
     assert doc["reviews"][0]["files"][0]["status"] == "exempt"
+
+
+# -- writing entries as text -------------------------------------------------------------------
+
+
+def _new(name: str | None = "colors-3.0-py3-none-any.whl") -> NewExemption:
+    return NewExemption("colors", "3.10", (("ab" * 32, name),), 'say "why"\nand how', None)
+
+
+@pytest.mark.parametrize("hostile", ["x.whl\nexemptions: []", "x.whl # y", "../x.whl", "é.whl"])
+def test_a_file_name_goes_into_a_comment_only_when_it_is_plain(hostile: str) -> None:
+    text = with_exemptions("signoff: policy/v1\n", [_new(hostile)], "p.yaml")
+    assert "#" not in text
+    assert yaml.safe_load(text)["exemptions"] == [{
+        "project": "colors", "version": "3.10", "sha256": ["ab" * 32],
+        "reason": 'say "why"\nand how'}]
+    assert "  # colors-3.0-py3-none-any.whl\n" in with_exemptions("a: 1\n", [_new()], "p.yaml")
+
+
+def test_entries_keep_the_files_line_endings() -> None:
+    text = "signoff: policy/v1\r\nexemptions:\r\n  - {project: a, version: '1', reason: x}\r\n"
+    new = with_exemptions(text, [_new()], "p.yaml")
+    assert new.startswith(text) and "\n" not in new.replace("\r\n", "")
+    assert len(yaml.safe_load(new)["exemptions"]) == 2
+
+
+def test_explain_shows_the_exemption(builder: RegistryBuilder, three: Path) -> None:
+    assert baseline(builder, str(three), "--until", FUTURE).returncode == 0
+    out = run_cli("explain", str(three), "--policy", str(builder.tmp / "signoff-policy.yaml"))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "status: EXEMPT" in out.stdout
+    assert f"until {FUTURE}: baseline" in out.stdout
