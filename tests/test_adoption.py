@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from signoff.trust.decide.exemptions import apply_exemption
 from signoff.trust.decide.rules import FileStatus, FileVerdict, Finding
@@ -384,3 +386,57 @@ def test_explain_shows_the_exemption(builder: RegistryBuilder, three: Path) -> N
     assert out.returncode == 0, out.stdout + out.stderr
     assert "status: EXEMPT" in out.stdout
     assert f"until {FUTURE}: baseline" in out.stdout
+
+
+_COMMENT = st.sampled_from(["", "  # note", "   # x: [y]"])
+_GAP = st.lists(st.sampled_from(["", "# a comment", "   ", "  # indented comment"]), max_size=3)
+
+
+@st.composite
+def policies(draw: st.DrawFn) -> str:
+    """A policy's text: comments and blank lines anywhere, an `exemptions:` list or none,
+    written at any indentation, before or after other keys."""
+    dash = draw(st.integers(0, 4))
+    keys = dash + draw(st.integers(1, 3)) + 1
+    entries = []
+    for i in range(draw(st.integers(0, 3))):
+        style = draw(st.sampled_from(["plain", "folded", "flow-sha"]))
+        reason = {"plain": f"reason {i}{draw(_COMMENT)}",
+                  "folded": ">\n" + " " * (keys + 2) + f"folded {i}\n" + "\n" * draw(
+                      st.integers(0, 2)),
+                  "flow-sha": f"r{i}\n{' ' * keys}sha256: [{'ab' * 32}]"}[style]
+        entries.append(f"{' ' * dash}-{' ' * (keys - dash - 1)}project: p{i}{draw(_COMMENT)}\n"
+                       f"{' ' * keys}version: '1.{i}'\n{' ' * keys}reason: {reason}".rstrip("\n")
+                       + "\n" + "".join(g + "\n" for g in draw(_GAP)))
+    exemptions = (f"exemptions:{draw(_COMMENT)}\n" + "".join(g + "\n" for g in draw(_GAP)[:1])
+                  + "".join(entries)
+                  if entries or draw(st.booleans()) else "")
+    if exemptions and not entries:
+        exemptions = draw(st.sampled_from(["exemptions: []", "exemptions:", "exemptions: ~"])) \
+            + draw(_COMMENT) + "\n"
+    parts = ["require:\n  signers: 1\n", "rules: []\n", exemptions]
+    order = draw(st.permutations(parts))
+    gaps = ["".join(g + "\n" for g in draw(_GAP)) for _ in order]
+    return "signoff: policy/v1\n" + "".join(g + p for g, p in zip(gaps, order, strict=True))
+
+
+@settings(max_examples=200, deadline=None)
+@given(policies(), st.integers(1, 3))
+def test_entries_added_as_text_change_nothing_else(text: str, count: int) -> None:
+    new = [NewExemption(f"new{i}", "2.0", (("cd" * 32, f"new{i}-2.0.tar.gz"),), "baseline",
+                        None) for i in range(count)]
+    result = with_exemptions(text, new, "p.yaml")
+    before, after = yaml.safe_load(text), yaml.safe_load(result)
+    added = [{"project": f"new{i}", "version": "2.0", "sha256": ["cd" * 32],
+              "reason": "baseline"} for i in range(count)]
+    assert after.pop("exemptions") == (before.pop("exemptions", None) or []) + added
+    assert after == before
+    # Every byte of the old text is still there, in order, around one inserted block; only an
+    # empty value (`[]`, `~`) goes.
+    base = text.replace("exemptions: []", "exemptions: ", 1).replace("exemptions: ~",
+                                                                     "exemptions: ", 1)
+    prefix = next((i for i, (a, b) in enumerate(zip(base, result, strict=False)) if a != b),
+                  len(base))
+    suffix = next((i for i, (a, b) in enumerate(zip(reversed(base), reversed(result),
+                                                    strict=False)) if a != b), len(base))
+    assert len(result) > len(base) and prefix + suffix >= len(base)
