@@ -408,12 +408,15 @@ def policies(draw: st.DrawFn) -> str:
         entries.append(f"{' ' * dash}-{' ' * (keys - dash - 1)}project: p{i}{draw(_COMMENT)}\n"
                        f"{' ' * keys}version: '1.{i}'\n{' ' * keys}reason: {reason}".rstrip("\n")
                        + "\n" + "".join(g + "\n" for g in draw(_GAP)))
-    exemptions = (f"exemptions:{draw(_COMMENT)}\n" + "".join(g + "\n" for g in draw(_GAP)[:1])
-                  + "".join(entries)
-                  if entries or draw(st.booleans()) else "")
-    if exemptions and not entries:
-        exemptions = draw(st.sampled_from(["exemptions: []", "exemptions:", "exemptions: ~"])) \
-            + draw(_COMMENT) + "\n"
+    first_gap: list[str] = draw(_GAP)[:1]
+    if entries:
+        exemptions = (f"exemptions:{draw(_COMMENT)}\n" + "".join(g + "\n" for g in first_gap)
+                      + "".join(entries))
+    elif draw(st.booleans()):
+        empty = draw(st.sampled_from(["exemptions: []", "exemptions:", "exemptions: ~"]))
+        exemptions = empty + draw(_COMMENT) + "\n"
+    else:
+        exemptions = ""
     parts = ["require:\n  signers: 1\n", "rules: []\n", exemptions]
     order = draw(st.permutations(parts))
     gaps = ["".join(g + "\n" for g in draw(_GAP)) for _ in order]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,6 +14,7 @@ from signoff import DEFAULT_POLICY, InputError, gather_inputs, load_policy
 from signoff.trust.cli.check import run_check
 from signoff.trust.cli.options import (
     AcceptRewriteOption,
+    InputsArgument,
     PolicyOption,
     StateDirOption,
     print_warnings,
@@ -23,10 +23,6 @@ from signoff.trust.decide.baseline import plan_baseline
 from signoff.trust.policy.edit import add_exemptions
 from signoff.trust.policy.exemptions import parse_until
 from signoff.trust.report.baseline import render_baseline
-
-InputsArgument = Annotated[list[Path], typer.Argument(
-    metavar="INPUT...", help="Release files, folders, requirements (*.txt, *.in), pylock.toml, "
-    "uv.lock or pip reports (*.json), as for check.")]
 
 
 def until_date(text: str | None, today: date) -> date | None:

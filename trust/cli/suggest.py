@@ -7,10 +7,10 @@ import sys
 from typing import assert_never
 
 from signoff import DEFAULT_POLICY, gather_inputs, load_policy, open_registries
-from signoff.trust.cli.baseline import InputsArgument
 from signoff.trust.cli.options import (
     AcceptRewriteOption,
     FormatOption,
+    InputsArgument,
     OutputFormat,
     PolicyOption,
     StateDirOption,
