@@ -107,6 +107,12 @@ class Document:
                           line=self.line_of(key) if key is not None else None)
 
 
+def compose_nodes(text: str) -> Any:
+    """The node tree of a document already validated, with the position of every node, for
+    editing it as text (libyaml's composer when present: character positions, as Python's)."""
+    return yaml.compose(text, Loader=_BaseLoader)
+
+
 def load_mapping(data: bytes, source: str, *, max_bytes: int,
                  error: type[SignoffError] = InputError) -> Document:
     """Parse `data` as one strict YAML mapping; every failure names `source` and the line."""

@@ -21,6 +21,7 @@ import yaml
 from signoff.attest.errors import PolicyError
 from signoff.attest.files import read_bounded, write_atomic
 from signoff.attest.limits import LIMITS
+from signoff.attest.strict_yaml import compose_nodes
 from signoff.trust.policy.exemptions import Exemption
 from signoff.trust.policy.policy import Policy, parse_policy
 
@@ -73,7 +74,7 @@ def exemption_text(entries: Sequence[NewExemption], indent: int, item_indent: in
 def with_exemptions(text: str, entries: Sequence[NewExemption], source: str) -> str:
     """`text` with the entries added at the end of its `exemptions:` list (made if missing)."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = compose_nodes(text)
     except yaml.YAMLError as e:
         raise PolicyError(f"cannot read the policy to edit it: {e}", file=source) from e
     if not isinstance(root, yaml.MappingNode) or root.flow_style:

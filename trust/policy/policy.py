@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +85,16 @@ class Policy:
 
     def exemption_for(self, project: str, version: str, sha256: str) -> Exemption | None:
         """The first exemption that names this file, if any."""
-        return next((e for e in self.exemptions if e.covers(project, version, sha256)), None)
+        return next((e for e in self._exemptions_by_project.get(project, ())
+                     if e.covers(project, version, sha256)), None)
+
+    @cached_property
+    def _exemptions_by_project(self) -> dict[str, list[Exemption]]:
+        """Entries per project, in policy order: a baseline lists thousands."""
+        found: dict[str, list[Exemption]] = {}
+        for e in self.exemptions:
+            found.setdefault(e.project, []).append(e)
+        return found
 
     def requirement_for(self, project: str) -> tuple[Requirement, str]:
         """The requirement for a project and the name of where it came from."""
