@@ -21,7 +21,7 @@ from signoff.trust.policy.exemptions import Exemption
 from signoff.trust.policy.policy import Requirement
 from signoff.trust.release import ReleaseFile
 from tests.builder import RegistryBuilder
-from tests.harness.cli import run_cli
+from tests.harness.cli import run_cli, run_installed
 
 FUTURE = "2099-01-01"
 
@@ -443,3 +443,14 @@ def test_entries_added_as_text_change_nothing_else(text: str, count: int) -> Non
     suffix = next((i for i, (a, b) in enumerate(zip(reversed(base), reversed(result),
                                                     strict=False)) if a != b), len(base))
     assert len(result) > len(base) and prefix + suffix >= len(base)
+
+
+def test_the_installed_command_baselines_and_suggests(builder: RegistryBuilder,
+                                                      three: Path) -> None:
+    policy = str(builder.tmp / "signoff-policy.yaml")
+    assert run_installed("check", str(three), "--policy", policy, timeout=120).returncode == 1
+    added = run_installed("baseline", str(three), "--policy", policy, timeout=120)
+    assert added.returncode == 0, added.stderr
+    assert run_installed("check", str(three), "--policy", policy, timeout=120).returncode == 0
+    listed = run_installed("suggest", str(three), "--policy", policy, timeout=120)
+    assert listed.returncode == 0 and "exempt today" in listed.stdout

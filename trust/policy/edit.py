@@ -117,8 +117,11 @@ def _content_end(text: str, node: Any) -> int:
     header = text[node.start_mark.index:_end_of_line(text, node.start_mark.index)]
     if node.style in ("|", ">") and "+" not in header.split("#")[0]:
         # Back over the blank lines a clipped or stripped block scalar swallowed.
-        while end > 1 and text[end - 1] == "\n" and not text[:end - 1].rsplit("\n", 1)[-1].strip():
-            end = text.rfind("\n", 0, end - 1) + 1
+        while end > 1 and text[end - 1] == "\n":
+            line_start = text.rfind("\n", 0, end - 1) + 1
+            if text[line_start:end - 1].strip():
+                break
+            end = line_start
     return end
 
 
