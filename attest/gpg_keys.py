@@ -189,14 +189,36 @@ def list_keyring(blobs: Sequence[bytes]) -> list[ColonKey]:
         shutil.rmtree(home, ignore_errors=True)
 
 
-def primary_fingerprints(blob: bytes) -> list[str]:
-    """Fingerprints of the v4 primary keys in an armored or binary key blob, in order.
+@dataclass(frozen=True)
+class Packet:
+    """One OpenPGP packet of a key file: its tag and its exact bytes, header included."""
 
-    A small OpenPGP packet walk, so that each `keys/<FPR>.asc` can be checked against its name
-    without one gpg process per file. ValueError when the data is not OpenPGP.
-    """
+    tag: int
+    """The packet tag (2 signature, 6 primary key, 13 user ID, 14 subkey, ...)."""
+    raw: bytes
+    """Header and body, byte for byte as the file holds them."""
+    offset: int
+    """Where it starts in the dearmored data."""
+    header: int
+    """Length of the header: the body is `raw[header:]`."""
+
+    @property
+    def body(self) -> bytes:
+        """The packet's body, without its header."""
+        return self.raw[self.header:]
+
+    @property
+    def content(self) -> tuple[int, bytes]:
+        """Tag and body: what two encodings of one packet share (the header's length format
+        is the exporter's choice; the body is what was signed)."""
+        return self.tag, self.body
+
+
+def packets(blob: bytes) -> list[Packet]:
+    """The packets of an armored or binary key blob, in order; ValueError when it is not
+    OpenPGP (a bad header, or a packet that runs past the end)."""
     data = dearmor(blob) if blob.lstrip().startswith(b"-----BEGIN") else blob
-    fprs: list[str] = []
+    found: list[Packet] = []
     pos = 0
     while pos < len(data):
         try:
@@ -205,14 +227,26 @@ def primary_fingerprints(blob: bytes) -> list[str]:
             raise ValueError(f"truncated packet header at byte {pos}") from None
         if body_end > len(data):
             raise ValueError(f"packet at byte {pos} runs past the end of the data")
-        if tag == 6:
-            body = data[body_start:body_end]
+        found.append(Packet(tag, data[pos:body_end], pos, body_start - pos))
+        pos = body_end
+    return found
+
+
+def primary_fingerprints(blob: bytes) -> list[str]:
+    """Fingerprints of the v4 primary keys in an armored or binary key blob, in order.
+
+    A small OpenPGP packet walk, so that each `keys/<FPR>.asc` can be checked against its name
+    without one gpg process per file. ValueError when the data is not OpenPGP.
+    """
+    fprs: list[str] = []
+    for packet in packets(blob):
+        if packet.tag == 6:
+            body = packet.body
             if not body or body[0] != 4:
                 version = body[0] if body else "?"
                 raise ValueError(f"primary key version {version} is not supported (only v4)")
             digest = hashlib.sha1(b"\x99" + len(body).to_bytes(2, "big") + body)
             fprs.append(digest.hexdigest().upper())
-        pos = body_end
     return fprs
 
 
