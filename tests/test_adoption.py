@@ -315,7 +315,8 @@ def test_suggest_names_the_reviews_that_turn_the_most_failures_into_passes(
     assert [(r["project"], r["unblocks"], r["approvals"]) for r in doc["reviews"]] == [
         ("colors", ["colors==3.0"], 1), ("leftpad", ["leftpad==2.0"], 2), ("pair", [], 2)]
     colors = doc["reviews"][0]
-    assert colors["diff_from"] == {"version": "2.0", "files": ["colors-2.0-py3-none-any.whl"]}
+    # The registry files versions canonically: 2.0 is filed as 2.
+    assert colors["diff_from"] == {"version": "2", "files": ["colors-2.0-py3-none-any.whl"]}
     assert doc["reviews"][1]["diff_from"] is None
     # Who could sign: keys valid under the policy that have not signed about the file yet.
     label = {n: f"{builder.key(n)[-16:]} ({n} <{n}@example.org>)"
@@ -330,7 +331,7 @@ def test_suggest_names_the_reviews_that_turn_the_most_failures_into_passes(
     text = run_cli("suggest", str(reqs), "--policy", str(builder.tmp / "signoff-policy.yaml"))
     assert text.returncode == 0
     assert "1. colors 3.0: unblocks 1 requirement (colors==3.0); failing today" in text.stdout
-    assert "review the diff against colors 2.0" in text.stdout
+    assert "review the diff against colors 2, vetted: colors-2.0-py3-none-any.whl" in text.stdout
     assert label["bob"] in text.stdout
     assert "A review will not fix these:" in text.stdout
 

@@ -14,11 +14,17 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
-from packaging.utils import canonicalize_version
-
 from signoff.attest.errors import PolicyError
-from signoff.attest.names import normalize_project, normalize_sha256, normalize_version
+from signoff.attest.names import (
+    canonical_version,
+    normalize_project,
+    normalize_sha256,
+    normalize_version,
+)
 from signoff.attest.strict_yaml import KeyPath
+
+_release = lru_cache(maxsize=65536)(canonical_version)
+"""canonical_version, remembered: every file of a check is matched against the list."""
 
 EXEMPTION_KEYS = frozenset({"project", "version", "sha256", "reason", "until"})
 
@@ -44,8 +50,9 @@ class Exemption:
 
     def covers(self, project: str, version: str, sha256: str) -> bool:
         """True when this entry names the file."""
-        return project == self.project and same_release(version) == same_release(
-            self.version) and (not self.sha256 or sha256 in self.sha256)
+        # 1.0 and 1 are one release (PEP 440), as the registry files them.
+        return project == self.project and _release(version) == self.release and (
+            not self.sha256 or sha256 in self.sha256)
 
     def expired(self, now: int) -> bool:
         """True once the `until` day has begun (UTC)."""
@@ -55,15 +62,14 @@ class Exemption:
         return now >= ends.timestamp()
 
     @property
+    def release(self) -> str:
+        """The version as the registry files it (`1.0` is `1`)."""
+        return _release(self.version)
+
+    @property
     def label(self) -> str:
         """`exemptions[3]`, with the policy line when known."""
         return f"exemptions[{self.index}]" + (f" (line {self.line})" if self.line else "")
-
-
-@lru_cache(maxsize=4096)
-def same_release(version: str) -> str:
-    """One text for versions PEP 440 calls equal (1 and 1.0), to match entries to files."""
-    return str(canonicalize_version(version, strip_trailing_zero=True))
 
 
 Fail = Callable[[str, KeyPath], PolicyError]
@@ -97,7 +103,7 @@ def read_exemptions(value: Any, fail: Fail, line_of: Callable[[KeyPath], int | N
     for i, item in enumerate(value):
         entry = _entry(item, i, fail, line_of)
         for sha in entry.sha256 or ("",):
-            key = (entry.project, same_release(entry.version), sha)
+            key = (entry.project, entry.release, sha)
             if key in seen:
                 what = f"sha256 {sha}" if sha else "every file"
                 raise fail(f"exemptions[{i}] repeats exemptions[{seen[key]}] ({entry.project} "
