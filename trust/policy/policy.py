@@ -108,7 +108,8 @@ def load_policy(path: Path) -> Policy:
     """Read and validate a policy file; PolicyError names the file and line."""
     if not path.exists():
         raise PolicyError("policy file not found", file=path,
-                          hint="pass --policy FILE, or create ./signoff-policy.yaml")
+                          hint="pass --policy FILE or set $SIGNOFF_POLICY, or create "
+                               "signoff-policy.yaml here or in a parent folder")
     return parse_policy(read_bounded(path, "policy file", LIMITS.policy_bytes, PolicyError),
                         path)
 

@@ -66,5 +66,6 @@ class TableReport(ReportFormat):
                                   markup=False)
             for fix in describe_all(v.fixes):
                 console.print(f"  → {fix}", markup=False)
-        console.print(f"\n{summary(report)}", markup=False)
+        console.print(f"\n{summary(report)} under policy {report.policy.source}",
+                      markup=False)
         return out.getvalue()
