@@ -14,7 +14,9 @@ from signoff import DEFAULT_POLICY, InputError, gather_inputs, load_policy
 from signoff.trust.cli.check import run_check
 from signoff.trust.cli.options import (
     AcceptRewriteOption,
+    FormatOption,
     InputsArgument,
+    OutputFormat,
     PolicyOption,
     StateDirOption,
     print_warnings,
@@ -22,7 +24,7 @@ from signoff.trust.cli.options import (
 from signoff.trust.decide.baseline import plan_baseline
 from signoff.trust.policy.edit import add_exemptions
 from signoff.trust.policy.exemptions import parse_until
-from signoff.trust.report.baseline import render_baseline
+from signoff.trust.report.baseline import baseline_json, render_baseline
 
 
 def until_date(text: str | None, today: date) -> date | None:
@@ -44,9 +46,11 @@ def baseline_command(
     until: Annotated[str | None, typer.Option(
         "--until", metavar="DATE", help="End date of the new exemptions (YYYY-MM-DD).")] = None,
     reason: Annotated[str | None, typer.Option(
-        "--reason", help="Why, as each new entry will say it (default: `baseline DATE`).")]
+        "--reason", metavar="TEXT",
+        help="Why, as each new entry will say it (default: `baseline DATE`).")]
         = None,
     policy: PolicyOption = DEFAULT_POLICY,
+    output_format: FormatOption = OutputFormat.TEXT,
     state_dir: StateDirOption = None,
     accept_rewrite: AcceptRewriteOption = False,
 ) -> None:
@@ -61,5 +65,6 @@ def baseline_command(
     plan = plan_baseline(report, why, ends)
     if plan.entries:
         add_exemptions(policy, loaded, plan.entries)
-    sys.stdout.write(render_baseline(plan, policy))
+    sys.stdout.write(baseline_json(plan, policy) if output_format is OutputFormat.JSON
+                     else render_baseline(plan, policy))
     raise typer.Exit(0 if plan.green else 1)

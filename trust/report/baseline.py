@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from signoff.trust.decide.baseline import BaselinePlan
 from signoff.trust.decide.rules import file_name
 from signoff.trust.report.interface import problem_reason
-from signoff.trust.report.words import describe
+from signoff.trust.report.words import describe, record
 
 
 def render_baseline(plan: BaselinePlan, policy: Path) -> str:
@@ -34,3 +35,21 @@ def render_baseline(plan: BaselinePlan, policy: Path) -> str:
     else:
         lines.append("check now passes")
     return "".join(line + "\n" for line in lines)
+
+
+def baseline_json(plan: BaselinePlan, policy: Path) -> str:
+    """`baseline --format json`: the entries added and what still fails, with codes."""
+    doc = {
+        "policy": str(policy), "green": plan.green,
+        "added": [{"project": e.project, "version": e.version,
+                   "files": [{"sha256": sha, "filename": name} for sha, name in e.files],
+                   "reason": e.reason, "until": e.until.isoformat() if e.until else None}
+                  for e in plan.entries],
+        "covered": plan.covered, "already_exempt": plan.already_exempt,
+        "still_failing": [{"project": v.file.project, "version": v.file.version,
+                           "filename": file_name(v), "sha256": v.file.sha256 or None,
+                           "reasons": [record(r) for r in v.reasons]} for v in plan.left],
+        "problems": [{"source": p.source, **(record(problem_reason(p)) or {})}
+                     for p in plan.problems],
+    }
+    return json.dumps(doc, indent=2) + "\n"
