@@ -87,7 +87,7 @@ def test_baseline_then_check_is_green_and_exempt_files_are_counted_apart(
         sha(builder.dist / "leftpad-2.0-py3-none-any.whl")]
     text = run_cli("check", str(three), "--policy", str(builder.tmp / "signoff-policy.yaml"))
     assert text.returncode == 0
-    assert "1 passed, 2 exempt, 0 failed" in text.stdout
+    assert "3 requirements: 1 pass, 2 exempt, 0 fail" in text.stdout
 
 
 def test_baseline_twice_adds_nothing_twice(builder: RegistryBuilder, three: Path) -> None:
@@ -455,3 +455,32 @@ def test_the_installed_command_baselines_and_suggests(builder: RegistryBuilder,
     assert run_installed("check", str(three), "--policy", policy, timeout=120).returncode == 0
     listed = run_installed("suggest", str(three), "--policy", policy, timeout=120)
     assert listed.returncode == 0 and "exempt today" in listed.stdout
+
+
+def test_exempt_requirements_are_rows_warnings_and_never_passes(
+        builder: RegistryBuilder, three: Path) -> None:
+    policy = str(builder.tmp / "signoff-policy.yaml")
+    assert baseline(builder, str(three), "--until", FUTURE, "--offline").returncode == 0
+    _, doc = check_json(builder, three)
+    rows = {f"{r['project']}=={r['version']}": r["status"] for r in doc["requirements"]}
+    assert rows == {"tinyhttp==1.0": "pass", "leftpad==2.0": "exempt", "colors==3.0": "exempt"}
+    github = run_cli("check", str(three), "--policy", policy, "--format", "github")
+    assert github.returncode == 0
+    warnings = [line for line in github.stdout.splitlines() if line.startswith("::warning")]
+    assert len(warnings) == 2 and not any(line.startswith("::error")
+                                          for line in github.stdout.splitlines())
+    markdown = run_cli("check", str(three), "--policy", policy, "--format", "markdown")
+    assert markdown.returncode == 0
+    assert "1 passed, 2 exempt, 0 failed under policy" in markdown.stdout
+    assert "**FAIL**" not in markdown.stdout
+    suggested = run_cli("suggest", str(three), "--policy", policy, "--offline")
+    assert suggested.returncode == 0, suggested.stderr
+    both = run_cli("suggest", str(three), "--policy", policy, "--offline", "--fetch")
+    assert both.returncode == 2 and "--fetch and --offline" in both.stderr
+    # The lock still keeps only vetted files: an exempt requirement gets no hash, and it fails.
+    out = builder.tmp / "vetted.txt"
+    locked = run_cli("lock", str(three), "-o", str(out), "--policy", policy)
+    assert locked.returncode == 1, locked.stdout + locked.stderr
+    text = out.read_text()
+    assert sha(builder.dist / "leftpad-2.0-py3-none-any.whl") not in text
+    assert sha(builder.dist / "tinyhttp-1.0-py3-none-any.whl") in text

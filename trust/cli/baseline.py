@@ -14,11 +14,14 @@ from signoff import DEFAULT_POLICY, InputError, gather_inputs, load_policy
 from signoff.trust.cli.check import run_check
 from signoff.trust.cli.options import (
     AcceptRewriteOption,
+    FetchOption,
     FormatOption,
     InputsArgument,
+    OfflineOption,
     OutputFormat,
     PolicyOption,
     StateDirOption,
+    fetch_mode,
     print_warnings,
 )
 from signoff.trust.decide.baseline import plan_baseline
@@ -53,14 +56,17 @@ def baseline_command(
     output_format: FormatOption = OutputFormat.TEXT,
     state_dir: StateDirOption = None,
     accept_rewrite: AcceptRewriteOption = False,
+    fetch: FetchOption = False,
+    offline: OfflineOption = False,
 ) -> None:
     """Add an exemption to the policy for everything that fails today for want of vetting."""
     today = datetime.now(tz=UTC).date()
     ends = until_date(until, today)
     why = (reason or "").strip() or f"baseline {today.isoformat()}: not yet vetted"
+    mode = fetch_mode(fetch, offline)
     loaded = load_policy(policy)
     files, problems = gather_inputs(paths, [])
-    report = run_check(loaded, files, problems, state_dir, accept_rewrite)
+    report = run_check(loaded, files, problems, state_dir, accept_rewrite, fetch=mode)
     print_warnings(report.warnings)
     plan = plan_baseline(report, why, ends)
     if plan.entries:

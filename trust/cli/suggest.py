@@ -9,11 +9,14 @@ from typing import assert_never
 from signoff import DEFAULT_POLICY, gather_inputs, load_policy, open_registries
 from signoff.trust.cli.options import (
     AcceptRewriteOption,
+    FetchOption,
     FormatOption,
     InputsArgument,
+    OfflineOption,
     OutputFormat,
     PolicyOption,
     StateDirOption,
+    fetch_mode,
     print_warnings,
     progress_bar,
 )
@@ -28,11 +31,15 @@ def suggest_command(
     output_format: FormatOption = OutputFormat.TEXT,
     state_dir: StateDirOption = None,
     accept_rewrite: AcceptRewriteOption = False,
+    fetch: FetchOption = False,
+    offline: OfflineOption = False,
 ) -> None:
     """List the reviews that would turn the most failures (and exemptions) into passes."""
+    mode = fetch_mode(fetch, offline)
     loaded = load_policy(policy)
     files, problems = gather_inputs(paths, [])
-    with open_registries(loaded, state_dir=state_dir, accept_rewrite=accept_rewrite) as session, \
+    with open_registries(loaded, state_dir=state_dir, accept_rewrite=accept_rewrite,
+                         fetch=mode) as session, \
             progress_bar(len(files), "verifying signatures") as tick:
         result = suggest(session, session.check(files, problems, tick))
     print_warnings(result.warnings)
