@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         TransportError,
     )
     from signoff.registry.clones import FetchMode
+    from signoff.trust.decide.baseline import BaselinePlan, plan_baseline
     from signoff.trust.decide.checker import CheckReport, CheckSession
     from signoff.trust.decide.explain import (
         ExplainReport,
@@ -49,7 +50,8 @@ if TYPE_CHECKING:
         parse_pin,
     )
     from signoff.trust.decide.lock import LockResult
-    from signoff.trust.decide.rules import FileVerdict, Finding, JudgedAttestation
+    from signoff.trust.decide.rules import FileStatus, FileVerdict, Finding, JudgedAttestation
+    from signoff.trust.decide.suggest import Review, SuggestReport, suggest
     from signoff.trust.decide.target import Target, target_from_interpreter, target_from_options
     from signoff.trust.decide.versions import (
         VersionsReport,
@@ -60,6 +62,8 @@ if TYPE_CHECKING:
     )
     from signoff.trust.inputs.gather import gather_inputs
     from signoff.trust.outcomes import Code, Reason
+    from signoff.trust.policy.edit import NewExemption, add_exemptions
+    from signoff.trust.policy.exemptions import Exemption
     from signoff.trust.policy.policy import DEFAULT_POLICY, Policy, load_policy
     from signoff.trust.release import InputProblem, ReleaseFile
     from signoff.trust.wot.engine import TrustResult
@@ -80,7 +84,14 @@ _LAZY: dict[str, tuple[str, str]] = {
     **{name: ("signoff.trust.decide.lock", name) for name in (
         "LockResult",)},
     **{name: ("signoff.trust.decide.rules", name) for name in (
-        "FileVerdict", "Finding", "JudgedAttestation")},
+        "FileStatus", "FileVerdict", "Finding", "JudgedAttestation")},
+    **{name: ("signoff.trust.decide.baseline", name) for name in (
+        "BaselinePlan", "plan_baseline")},
+    **{name: ("signoff.trust.decide.suggest", name) for name in (
+        "Review", "SuggestReport", "suggest")},
+    **{name: ("signoff.trust.policy.edit", name) for name in (
+        "NewExemption", "add_exemptions")},
+    "Exemption": ("signoff.trust.policy.exemptions", "Exemption"),
     **{name: ("signoff.trust.decide.versions", name) for name in (
         "VersionsReport", "VersionStatus", "newest_passing", "parse_project_and_spec",
         "version_statuses")},
@@ -126,13 +137,16 @@ LockInputKind = Literal["detect", "requirements", "pylock"]
 __all__ = [
     "DEFAULT_POLICY",
     "AttestationError",
+    "BaselinePlan",
     "CheckReport",
     "CheckSession",
     "Code",
     "EnvironmentProblem",
+    "Exemption",
     "ExplainReport",
     "Explanation",
     "FetchMode",
+    "FileStatus",
     "FileVerdict",
     "Finding",
     "GpgError",
@@ -144,19 +158,23 @@ __all__ = [
     "LockInputKind",
     "LockResult",
     "MaintainerRuleError",
+    "NewExemption",
     "Policy",
     "PolicyError",
     "Reason",
     "RegistryError",
     "ReleaseFile",
+    "Review",
     "RollbackError",
     "SignoffError",
+    "SuggestReport",
     "Target",
     "TransportError",
     "TrustResult",
     "VersionStatus",
     "VersionsReport",
     "__version__",
+    "add_exemptions",
     "check",
     "explain",
     "explain_inputs",
@@ -169,6 +187,8 @@ __all__ = [
     "open_registries",
     "parse_pin",
     "parse_project_and_spec",
+    "plan_baseline",
+    "suggest",
     "target_from_interpreter",
     "target_from_options",
     "version_statuses",

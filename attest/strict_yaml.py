@@ -33,6 +33,18 @@ class _StrictLoader(_BaseLoader):  # type: ignore[valid-type,misc]
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
+    def construct_checked_timestamp(self, node: Any) -> Any:
+        """A timestamp, or a refusal at its line when it names no real date (2027-02-30)."""
+        try:
+            return self.construct_yaml_timestamp(node)
+        except ValueError as e:
+            raise _Refused(f"not a valid date or time: {node.value!r} ({e})",
+                           node.start_mark.line + 1) from e
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp",
+                              _StrictLoader.construct_checked_timestamp)
+
 
 def _refuse_anchors_aliases_and_tags(text: str) -> None:
     """A first pass over parser events: anchors and aliases make billion-laughs documents."""
@@ -93,6 +105,12 @@ class Document:
         """An InputError naming this document and the key's line."""
         return InputError(message, file=self.source,
                           line=self.line_of(key) if key is not None else None)
+
+
+def compose_nodes(text: str) -> Any:
+    """The node tree of a document already validated, with the position of every node, for
+    editing it as text (libyaml's composer when present: character positions, as Python's)."""
+    return yaml.compose(text, Loader=_BaseLoader)
 
 
 def load_mapping(data: bytes, source: str, *, max_bytes: int,

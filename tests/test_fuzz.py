@@ -150,6 +150,8 @@ _POLICY: dict[str, Any] = {
     "require": {"criteria": "safe-to-deploy", "signers": 2, "min-age": "7d"},
     "criteria": {"reviewed": {"implies": ["safe-to-deploy"]}},
     "rules": [{"projects": ["internal-*"], "require": {"signers": 1}}],
+    "exemptions": [{"project": "legacy", "version": "1.0", "sha256": ["ab" * 32],
+                    "reason": "baseline", "until": "2027-01-01"}],
 }
 
 
@@ -158,6 +160,7 @@ _POLICY: dict[str, Any] = {
     _mutated(_POLICY).map(_yaml),
     _mutated(_POLICY["trust"]).map(lambda t: _yaml({**_POLICY, "trust": t})),
     _mutated(_POLICY["require"]).map(lambda r: _yaml({**_POLICY, "require": r})),
+    _mutated(_POLICY["exemptions"][0]).map(lambda e: _yaml({**_POLICY, "exemptions": [e]})),
     st.dictionaries(st.text(max_size=8), st.lists(st.text(max_size=8), max_size=3),
                     max_size=6).map(lambda c: _yaml({**_POLICY, "criteria": {
                         k: {"implies": v} for k, v in c.items()}})),

@@ -157,6 +157,11 @@ SAMPLES: dict[Code, dict[str, Any]] = {
     Code.NO_UPSTREAM_HASH: {},
     Code.NOT_A_RELEASE_FILE: {"detail": "not a wheel"},
     Code.OTHER_PROJECT: {"named": "a", "page": "b"},
+    Code.EXEMPT: {"project": "a", "version": "1.0", "sha256": [], "reason": "baseline",
+                  "until": "2027-03-01", "entry": "exemptions[0] (line 9)"},
+    Code.EXEMPTION_EXPIRED: {"project": "a", "version": "1.0", "sha256": [], "reason": "old",
+                             "until": "2026-01-01", "entry": "exemptions[0] (line 9)"},
+    Code.VET_OR_RENEW: {"entry": "exemptions[0] (line 9)"},
 }
 
 

@@ -94,6 +94,13 @@ class Code(StrEnum):
     """A requirement could not be checked at all (unpinned, no hash, unreadable).
     params: requirement, reason (the input reader's words)."""
 
+    # -- exemptions: files a policy lets through before they are vetted ------------------------
+    EXEMPT = "exempt"
+    """A policy exemption covers the file's missing approvals.
+    params: project, version, sha256 (list; empty: every file), reason, until (YYYY-MM-DD or
+    null), entry (`exemptions[3] (line 40)`)."""
+    EXEMPTION_EXPIRED = "exemption-expired"
+    """The exemption that named the file ended on its `until` date; params as exempt."""
     MARKER_EXCLUDES = "marker-excludes"
     """The requirement's environment marker excludes the target: skipped. params: marker."""
     NO_FILE_FOR_TARGET = "no-file-for-target"
@@ -119,6 +126,9 @@ class Code(StrEnum):
     """The rejecting signer must withdraw, or the file must not be deployed."""
     RESOLVE_CONFLICT = "resolve-conflict"
     """Find out which of two hashes for one file name is genuine."""
+    VET_OR_RENEW = "vet-or-renew"
+    """An exemption ended: vet the file, or move the entry's `until` on (a decision for the
+    policy's owner). params: entry."""
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,12 @@ COMMANDS: dict[str, Entry] = {
     "site": Entry(_CLI + "site:site_command",
                   "Write a static site for people: projects, versions, files, who attested "
                   "what, keys."),
+    "baseline": Entry(_CLI + "baseline:baseline_command",
+                      "Add an exemption to the policy for everything that fails today for want "
+                      "of vetting."),
+    "suggest": Entry(_CLI + "suggest:suggest_command",
+                     "List the reviews that would turn the most failures (and exemptions) into "
+                     "passes."),
     "demo": Entry(_CLI + "demo:demo_command",
                   "Build a throwaway registry, keys, files and policy, then check them."),
 }

@@ -48,6 +48,9 @@ StateDirOption = Annotated[Path | None, typer.Option(
 AcceptRewriteOption = Annotated[bool, typer.Option(
     "--accept-rewrite", help="Accept a registry head that does not descend from the last "
     "verified one (an announced history rewrite).")]
+InputsArgument = Annotated[list[Path], typer.Argument(
+    metavar="INPUT", help="Release files, folders, requirements (*.txt, *.in), pylock.toml, "
+    "uv.lock or pip reports (*.json), as for check.")]
 
 
 FetchOption = Annotated[bool, typer.Option(

@@ -36,10 +36,12 @@ from signoff.registry.maintainers import check_maintainers
 from signoff.registry.objects import reading_objects
 from signoff.registry.repo import Registry, StoredAttestation
 from signoff.registry.rollback import check_head, record_head, registry_key
+from signoff.trust.decide.exemptions import apply_exemption
 from signoff.trust.decide.grouping import RequirementVerdict, group_verdicts, other_target_files
 from signoff.trust.decide.registry_criteria import RegistryCriteria, registry_criteria
 from signoff.trust.decide.rules import (
     Candidate,
+    FileStatus,
     FileVerdict,
     decide,
     judge,
@@ -120,10 +122,11 @@ class CheckReport:
 
     @property
     def passed(self) -> bool:
-        """True when every requirement passes (or is exempt, or skipped on the target)."""
+        """True when every requirement passes (or is exempt, or skipped on the target), and
+        without rows, when every file passed or is exempt and no input had a problem."""
         if self.requirements:
             return all(r.status.ok for r in self.requirements)
-        return not self.problems and all(v.passed for v in self.verdicts)
+        return not self.problems and all(v.status is not FileStatus.FAIL for v in self.verdicts)
 
     @property
     def other_targets(self) -> tuple[int, tuple[str, ...]]:
@@ -274,6 +277,12 @@ class CheckSession:
         """`63BC7C35FF0B5238 (Alice)`: the one way text output names a key."""
         key = self.keyset.get(fpr)
         return key_label(fpr, key.primary_uid if key is not None else None)
+
+    def counted_keys(self, besides: set[str] | frozenset[str] = frozenset()) -> list[str]:
+        """Fingerprints of every registry key whose statements the policy counts, except
+        `besides` (e.g. signers already heard from: a second statement adds no approval)."""
+        return [fpr for fpr in sorted(self.keys())
+                if fpr not in besides and self.trust.standing(fpr).counted]
 
     @property
     def trust_result(self) -> TrustResult:
@@ -443,8 +452,10 @@ class CheckSession:
         own_names = {j.attestation.subject.filename for j in judged if j.attestation}
         # A local file that differs from the attested ones says so once, not as a conflict too.
         conflicts = self._conflicts(file, own_names) if file.sha256 and not oversized else []
-        return decide(file, judged, requirement, rule, self.criteria.graph, conflicts,
-                      oversized)
+        verdict = decide(file, judged, requirement, rule, self.criteria.graph, conflicts,
+                         oversized)
+        exemption = self.policy.exemption_for(file.project, file.version, file.sha256)
+        return apply_exemption(verdict, exemption, self.now)
 
     @property
     def criteria(self) -> RegistryCriteria:

@@ -10,7 +10,7 @@ from signoff.attest.errors import InputError
 from signoff.attest.names import normalize_sha256, normalize_version
 from signoff.trust.decide.checker import CheckSession
 from signoff.trust.decide.grouping import RequirementVerdict, Status
-from signoff.trust.decide.rules import FileVerdict
+from signoff.trust.decide.rules import FileStatus, FileVerdict
 from signoff.trust.decide.target import Target
 from signoff.trust.decide.versions import parse_project_and_spec
 from signoff.trust.outcomes import Code, Reason
@@ -51,7 +51,8 @@ class ExplainReport:
         """True when every file passes and every requirement could be checked."""
         if self.requirements:
             return all(r.status.ok for r in self.requirements)
-        return not self.problems and all(e.verdict.passed for e in self.explanations)
+        return not self.problems and all(e.verdict.status is not FileStatus.FAIL
+                                         for e in self.explanations)
 
 
 def parse_pin(text: str) -> tuple[str, str]:
@@ -126,8 +127,7 @@ def _suggestions(session: CheckSession, verdict: FileVerdict) -> list[Reason]:
     for fix in verdict.fixes:
         if fix.code is Code.MORE_APPROVALS:
             approvers = {j.signer for j in verdict.attestations if j.attestation is not None}
-            valid = [fpr for fpr in sorted(session.keys())
-                     if fpr not in approvers and session.trust.standing(fpr).counted]
+            valid = session.counted_keys(approvers)
             fix = Reason(Code.MORE_APPROVALS, {
                 **fix.params, "candidates": [session.key_label(f) for f in valid[:5]]})
         found.append(fix)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from signoff.attest.errors import InputFormatError
-from signoff.trust.decide.rules import FileVerdict
+from signoff.trust.decide.rules import FileStatus, FileVerdict
 from signoff.trust.decide.target import Target, platform_specific, wheel_tags
 from signoff.trust.outcomes import Code, Reason
 from signoff.trust.release import InputProblem
@@ -73,7 +73,8 @@ class RequirementVerdict:
     problems: tuple[InputProblem, ...]
     """Why it cannot be checked at all, when it cannot."""
     reason: Reason | None
-    """The one reason that matters most, when it does not pass (or why it was skipped)."""
+    """The one reason that matters most, when it does not pass (the exemption, when exempt; or
+    why it was skipped)."""
     fix: Reason | None
     """What would fix that reason."""
     marker: str | None = None
@@ -147,6 +148,12 @@ def _verdict(key: str, verdicts: list[FileVerdict], problems: list[InputProblem]
     failing = [j for j in installable if not j.verdict.passed]
     if not failing:
         return row(Status.PASS, None)
+    if all(j.verdict.status is FileStatus.EXEMPT for j in failing):
+        # Let through by the policy, never counted as a pass: the row names the exemption.
+        first = failing[0]
+        about = (first.name or f"sha256:{first.verdict.file.sha256[:16]}…") \
+            if len(installable) > 1 else None
+        return row(Status.EXEMPT, first.verdict.exemption, None, about)
     worst, reason, fix = most_serious([j.verdict for j in failing])
     named = next(j for j in failing if j.verdict is worst)
     about = (named.name or f"sha256:{worst.file.sha256[:16]}…") if len(installable) > 1 else None

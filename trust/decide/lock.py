@@ -235,7 +235,8 @@ def _shortfalls(report: CheckReport) -> tuple[dict[str, str], set[str]]:
     for row in report.requirements:
         if row.status is Status.SKIPPED:
             skipped.add(row.key)
-        elif row.status is Status.FAIL and not any(f.verdict.passed for f in row.installable):
+        elif row.status in (Status.FAIL, Status.EXEMPT) \
+                and not any(f.verdict.passed for f in row.installable):
             # Otherwise the lock keeps only vetted files, so what pip may take passes.
             found[row.key] = (row.problems[0].reason if row.problems else "no vetted file: "
                               + _one_line(describe(row.reason) if row.reason else ""))

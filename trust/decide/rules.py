@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from signoff.attest.errors import AttestationError
@@ -107,6 +108,17 @@ class Finding:
     """What would make it met."""
 
 
+class FileStatus(StrEnum):
+    """What a verdict comes to; the value is what JSON carries."""
+
+    PASS = "pass"
+    """Every requirement is met."""
+    EXEMPT = "exempt"
+    """Only approvals are missing, and a policy exemption in force covers the file."""
+    FAIL = "fail"
+    """Something falls short and nothing covers it."""
+
+
 @dataclass(frozen=True)
 class FileVerdict:
     """The decision about one release file."""
@@ -125,6 +137,15 @@ class FileVerdict:
     """Where it came from in the policy: `require` or `rules[0] (internal-*)`."""
     counted_signers: int
     """Distinct counted signers whose approval meets the criteria."""
+    exemption: Reason | None = None
+    """`exempt` with the policy entry that covers this failing file, when one does."""
+
+    @property
+    def status(self) -> FileStatus:
+        """pass, exempt or fail: an exempt file falls short of the policy, and is let through."""
+        if self.passed:
+            return FileStatus.PASS
+        return FileStatus.EXEMPT if self.exemption is not None else FileStatus.FAIL
 
     @property
     def reasons(self) -> list[Reason]:
@@ -135,6 +156,13 @@ class FileVerdict:
     def fixes(self) -> list[Reason]:
         """What would make the file pass."""
         return [f.fix for f in self.findings if not f.met and f.fix]
+
+
+def file_name(verdict: FileVerdict) -> str | None:
+    """The file's name from the input, else from a verified statement about it."""
+    return verdict.file.filename or next((j.attestation.subject.filename
+                                          for j in verdict.attestations
+                                          if j.attestation is not None), None)
 
 
 def judge(candidate: Candidate, file: ReleaseFile, signature: SignatureCheck,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +17,12 @@ from signoff.attest.names import normalize_fingerprint
 from signoff.attest.strict_yaml import Document, KeyPath, load_mapping
 from signoff.trust.policy.criteria import BUILTIN_CRITERIA, CriteriaGraph
 from signoff.trust.policy.durations import parse_duration
+from signoff.trust.policy.exemptions import Exemption, read_exemptions
 from signoff.trust.policy.trust_settings import Ownertrust, TrustSettings, Validity
 
 SCHEMA = "policy/v1"
 DEFAULT_POLICY = Path("signoff-policy.yaml")
-_TOP = {"signoff", "registries", "trust", "require", "rules", "criteria"}
+_TOP = {"signoff", "registries", "trust", "require", "rules", "criteria", "exemptions"}
 _TRUST = {"roots", "introducers", "marginals-needed", "completes-needed", "max-depth",
           "min-validity", "min-key-age"}
 _REQUIRE = {"criteria", "signers", "min-age"}
@@ -101,6 +103,21 @@ class Policy:
     """Overrides; the first match wins."""
     criteria: CriteriaGraph = field(default_factory=lambda: CriteriaGraph(BUILTIN_CRITERIA))
     """Built-in and policy-defined criteria."""
+    exemptions: tuple[Exemption, ...] = ()
+    """Files deployed before they are vetted; they report `exempt`, not `pass`."""
+
+    def exemption_for(self, project: str, version: str, sha256: str) -> Exemption | None:
+        """The first exemption that names this file, if any."""
+        return next((e for e in self._exemptions_by_project.get(project, ())
+                     if e.covers(project, version, sha256)), None)
+
+    @cached_property
+    def _exemptions_by_project(self) -> dict[str, list[Exemption]]:
+        """Entries per project, in policy order: a baseline lists thousands."""
+        found: dict[str, list[Exemption]] = {}
+        for e in self.exemptions:
+            found.setdefault(e.project, []).append(e)
+        return found
     key_lines: dict[str, tuple[str, int | None]] = field(default_factory=dict)
     """Where the policy names each trusted key: fingerprint to (`trust.roots[0]`, line)."""
 
@@ -137,7 +154,12 @@ def load_policy(path: Path) -> Policy:
         raise PolicyError("policy file not found", file=path,
                           hint="pass --policy FILE or set $SIGNOFF_POLICY, or create "
                                "signoff-policy.yaml here or in a parent folder")
-    data = read_bounded(path, "policy file", LIMITS.policy_bytes, PolicyError)
+    return parse_policy(read_bounded(path, "policy file", LIMITS.policy_bytes, PolicyError),
+                        path)
+
+
+def parse_policy(data: bytes, path: Path) -> Policy:
+    """Validate a policy's bytes as if read from `path` (registries resolve beside it)."""
     doc = load_mapping(data, str(path), max_bytes=LIMITS.policy_bytes, error=PolicyError)
     return _PolicyReader(doc, path).policy()
 
@@ -175,6 +197,7 @@ class _PolicyReader:
             require=base,
             rules=self.rules(data.get("rules", []), base, criteria),
             criteria=criteria,
+            exemptions=read_exemptions(data.get("exemptions"), self.fail, self.doc.line_of),
             key_lines=self.key_lines(),
         )
 

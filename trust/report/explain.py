@@ -55,7 +55,7 @@ def render_explanations(explanations: list[Explanation]) -> str:
         v = e.verdict
         f = v.file
         out.append(f"{f.project} {f.version}  {f.filename or f.source}  sha256 {f.sha256 or '?'}")
-        out.append(f"  status: {'PASS' if v.passed else 'FAIL'}  (policy {v.rule}: "
+        out.append(f"  status: {v.status.value.upper()}  (policy {v.rule}: "
                    f"{v.requirement.signers} signer(s), criteria "
                    f"{' and '.join(v.requirement.criteria)}"
                    + (f", min-age {describe_duration(v.requirement.min_age)}"
@@ -85,6 +85,8 @@ def render_explanations(explanations: list[Explanation]) -> str:
                 out.append(f"    note: {note}")
             if j.attestation is not None and j.attestation.comment:
                 out.append("    comment: " + " ".join(j.attestation.comment.split()))
+        if v.exemption is not None:
+            out.append(f"  {describe(v.exemption)}")
         out.append("  requirements:")
         for finding in v.findings:
             out.append(f"    {'met   ' if finding.met else 'MISSED'} {finding.name}"

@@ -35,11 +35,13 @@ class GithubReport(ReportFormat):
         """Every annotation, one per line."""
         lines = []
         for row in result.requirements:
-            if row.status is not Status.FAIL:
+            if row.status not in (Status.FAIL, Status.EXEMPT):
                 continue
             file, line = source_location(row.key)
             what = f"{row.project or row.key} {row.version or ''}".strip()
             why = "; ".join(describe(r) for r in (row.reason, row.fix) if r is not None)
-            lines.append(github_annotation("error", f"{what}: {why}", file, line))
+            # Exempt: let through, but visible in the pull request as the backlog to burn down.
+            level = "warning" if row.status is Status.EXEMPT else "error"
+            lines.append(github_annotation(level, f"{what}: {why}", file, line))
         lines.append(github_annotation("notice", summary_line(result.requirements)))
         return "".join(line + "\n" for line in lines)

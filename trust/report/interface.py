@@ -74,7 +74,8 @@ def verdict_record(v: FileVerdict) -> dict[str, Any]:
     return {
         "project": f.project, "version": f.version, "filename": f.filename,
         "sha256": f.sha256 or None, "size": f.size, "source": f.source,
-        "status": "pass" if v.passed else "fail",
+        "status": v.status.value,
+        "exemption": record(v.exemption),
         "reasons": reason_messages(v), "fixes": describe_all(v.fixes),
         "findings": finding_records(v),
         "rule": v.rule, "signers": {"counted": v.counted_signers,
@@ -88,7 +89,7 @@ def problem_record(p: InputProblem) -> dict[str, Any]:
     reason = problem_reason(p)
     return {
         "project": p.project, "version": p.version, "filename": None, "sha256": None,
-        "size": None, "source": p.source, "status": "fail",
+        "size": None, "source": p.source, "status": "fail", "exemption": None,
         "reasons": [describe(reason)], "fixes": [],
         "findings": [{"requirement": "input", "met": False, **(record(reason) or {}),
                       "fix": None}],

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from signoff.attest.names import short_fpr
 from signoff.trust.decide.checker import CheckReport
+from signoff.trust.decide.rules import FileStatus
 from signoff.trust.report.interface import ReportFormat, problem_reason, reason_messages
 from signoff.trust.report.words import describe, describe_all
 
@@ -21,18 +22,23 @@ def code(text: str) -> str:
     return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"
 
 
+_STATUS = {FileStatus.PASS: "pass", FileStatus.EXEMPT: "exempt", FileStatus.FAIL: "**FAIL**"}
+
+
 class MarkdownReport(ReportFormat):
     """The job summary of a check."""
 
     def render(self, result: CheckReport) -> str:
         """The whole summary."""
-        passed = sum(1 for v in result.verdicts if v.passed)
-        failed = len(result.verdicts) - passed + len(result.problems)
+        passed = sum(1 for v in result.verdicts if v.status is FileStatus.PASS)
+        exempt = sum(1 for v in result.verdicts if v.status is FileStatus.EXEMPT)
+        failed = len(result.verdicts) - passed - exempt + len(result.problems)
         verdict = "passed" if result.passed else "failed"
         registries = ", ".join(f"{code(path)} at {code(head[:12])}"
                                for path, head in result.registries) or "no registry"
         out = [f"## signoff check {verdict}", "",
-               f"{passed} passed, {failed} failed under policy "
+               f"{passed} passed, {f'{exempt} exempt, ' if exempt else ''}{failed} failed "
+               f"under policy "
                f"{code(str(result.policy.source))} ({registries}).", ""]
         if result.verdicts or result.problems:
             out += ["| project | version | file | status | signers | reason |",
@@ -42,14 +48,14 @@ class MarkdownReport(ReportFormat):
             out.append("| " + " | ".join([
                 cell(f.project), cell(f.version),
                 cell(f.filename or f"sha256:{f.sha256[:12]}…"),
-                "pass" if v.passed else "**FAIL**",
-                f"{v.counted_signers}/{v.requirement.signers}",
-                cell(describe(v.reasons[0]) if v.reasons else "")]) + " |")
+                _STATUS[v.status], f"{v.counted_signers}/{v.requirement.signers}",
+                cell(describe(v.exemption) if v.exemption is not None
+                     else describe(v.reasons[0]) if v.reasons else "")]) + " |")
         for p in result.problems:
             out.append("| " + " | ".join([
                 cell(p.project or p.requirement), cell(p.version or ""), cell(p.source),
                 "**FAIL**", "-", cell(describe(problem_reason(p)))]) + " |")
-        for v in (v for v in result.verdicts if not v.passed):
+        for v in (v for v in result.verdicts if v.status is FileStatus.FAIL):
             f = v.file
             out += ["", f"### {cell(f.project)} {cell(f.version)} {cell(f.filename or '')}", "",
                     f"From {code(f.source)}, under policy {code(v.rule)}.", ""]

@@ -112,8 +112,7 @@ def _add_row(table: Table, row: RequirementVerdict, verbose: bool) -> None:
     if verbose:
         # Names and statuses only: the shortfalls follow the table, each said once.
         for file in row.files:
-            status = ("pass" if file.verdict.passed else "fail") if file.installable \
-                else "other target"
+            status = file.verdict.status.value if file.installable else "other target"
             table.add_row("", "", "", f"  {status}", display_name(file))
 
 

@@ -101,6 +101,11 @@ def describe(reason: Reason) -> str:
                     f"{p['version']}; not hashed")
         case Code.INPUT_PROBLEM:
             return f"{p['requirement']}: {p['reason']}"
+        case Code.EXEMPT:
+            return f"exempt by {p['entry']}{_until(p)}: {p['reason']}"
+        case Code.EXEMPTION_EXPIRED:
+            return (f"exemption {p['entry']} ended on {p['until']} ({p['reason']}); the file "
+                    "is not vetted")
         case Code.NO_UPSTREAM_HASH:
             return ("the upstream gives no sha256 for this file, so it cannot be matched to an "
                     "attestation")
@@ -119,6 +124,9 @@ def describe(reason: Reason) -> str:
         case Code.RESOLVE_CONFLICT:
             return ("find out which file is genuine: two hashes for one file name is an alarm, "
                     "not a choice")
+        case Code.VET_OR_RENEW:
+            return (f"get the file vetted, or move the until date of {p['entry']} on (a "
+                    "decision for the policy's owner)")
         case _:
             assert_never(reason.code)
 
@@ -131,6 +139,10 @@ def describe_all(reasons: Sequence[Reason]) -> list[str]:
 def record(reason: Reason | None) -> dict[str, Any] | None:
     """`{"code", "params", "message"}` for JSON, or None."""
     return None if reason is None else {**reason.as_dict(), "message": describe(reason)}
+
+
+def _until(p: Mapping[str, Any]) -> str:
+    return f" until {p['until']}" if p["until"] else ""
 
 
 def _too_young(p: Mapping[str, Any]) -> str:
