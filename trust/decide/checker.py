@@ -38,7 +38,7 @@ from signoff.trust.outcomes import Code, Reason
 from signoff.trust.policy.policy import Policy, RegistrySource
 from signoff.trust.release import InputProblem, ReleaseFile
 from signoff.trust.wot.engine import TrustResult, compute_trust
-from signoff.trust.wot.keys import KeySet, keyset_for_registries
+from signoff.trust.wot.keys import KeySet, keys_tree_key, keyset_for_registries
 from signoff.trust.wot.standing import KeyTooYoung, TrustModel
 
 
@@ -203,7 +203,9 @@ class CheckSession:
         """The signature verifier, with its cache in the first registry's git directory."""
         if self._verifier is None:
             cache = self.registries[0].registry.git_dir / "signoff" / "signatures.sqlite"
-            self._verifier = SignatureVerifier(self.keys, cache)
+            self._verifier = SignatureVerifier(
+                self.keys, lambda: self.keyset.states,
+                keys_tree_key([o.registry for o in self.registries]), cache, self.now)
         return self._verifier
 
     def close(self) -> None:
