@@ -17,7 +17,7 @@ from pathlib import Path
 from signoff.attest.errors import InputError
 from signoff.attest.gpg import SignatureCheck, check_signature_bytes, judge_key_status
 from signoff.attest.key_status import KeyState
-from signoff.attest.signature_backend import SignatureBackend, open_backend
+from signoff.attest.signature_backend import SignatureBackend, backend_name, open_backend
 from signoff.attest.sqlite_cache import SqliteCache
 from signoff.registry.repo import StoredAttestation
 
@@ -35,7 +35,7 @@ class SignatureVerifier:
         self._states = states
         self._keys_id = keys_id
         self._now = now
-        self._backend_name = backend
+        self._backend_name = backend_name(backend)  # a mistyped choice fails even when warm
         self._backend: SignatureBackend | None = None
         self._lock = threading.Lock()
         self._memory: dict[tuple[str, str], SignatureCheck] = {}
