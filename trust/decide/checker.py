@@ -96,7 +96,7 @@ class CheckSession:
     _verifier: SignatureVerifier | None = None
     _version_cache: dict[tuple[int, str, str], dict[str, list[StoredAttestation]]] = field(
         default_factory=dict)
-    _parsed: dict[str, Attestation | None] = field(default_factory=dict)
+    _parsed: dict[str, Attestation | AttestationError] = field(default_factory=dict)
     _indexes: list[HistoryIndex] = field(default_factory=list)
 
     @classmethod
@@ -236,9 +236,10 @@ class CheckSession:
         for index, opened in enumerate(self.registries):
             for statements in self.files_of_version(index, project, version).values():
                 for stored in statements:
-                    att = self._parse(stored)
-                    if att is not None:
-                        found.append((stored, att, f"{opened.label}/{stored.path}"))
+                    where = f"{opened.label}/{stored.path}"
+                    att = self._parse_or_error(stored, where)
+                    if isinstance(att, Attestation):
+                        found.append((stored, att, where))
         return found
 
     def _subjects(self, project: str, version: str) -> list[tuple[str, str, int, str]]:
@@ -246,13 +247,14 @@ class CheckSession:
         return [(att.subject.sha256, att.subject.filename, att.subject.size, where)
                 for _, att, where in self._statements(project, version)]
 
-    def _parse(self, stored: StoredAttestation) -> Attestation | None:
-        """The statement parsed once per blob, unverified: for sizes and conflicts only."""
+    def _parse_or_error(self, stored: StoredAttestation, where: str
+                        ) -> Attestation | AttestationError:
+        """The statement parsed once per blob (the error names where it was first read)."""
         if stored.statement_id not in self._parsed:
             try:
-                self._parsed[stored.statement_id] = load_attestation(stored.statement, stored.path)
-            except AttestationError:
-                self._parsed[stored.statement_id] = None
+                self._parsed[stored.statement_id] = load_attestation(stored.statement, where)
+            except AttestationError as e:
+                self._parsed[stored.statement_id] = e
         return self._parsed[stored.statement_id]
 
     def attested_files(self, project: str, version: str) -> list[ReleaseFile]:
@@ -320,7 +322,9 @@ class CheckSession:
                 signatures: dict[str, SignatureCheck]) -> FileVerdict:
         requirement, rule = self.policy.requirement_for(file.project)
         judged = one_per_signer([
-            judge(c, file, signatures[c.stored.path], self.trust, requirement, self.now)
+            judge(c, file, signatures[c.stored.path], self.trust, requirement, self.now,
+                  None if c.stored.too_large else
+                  self._parse_or_error(c.stored, f"{c.registry}/{c.stored.path}"))
             for c in cands])
         own_names = {j.attestation.subject.filename for j in judged if j.attestation}
         conflicts = self._conflicts(file, own_names) if file.sha256 else []
