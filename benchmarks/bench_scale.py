@@ -4,9 +4,9 @@ For each registry size: `check` of a 300-package pylock.toml cold (fresh process
 clone, empty caches) and warm, the same input as a requirements file (warm), `registry
 validate` of a 200-attestation pull request, and `trust keys` cold and warm. Every figure is
 a separate process, timed from outside with its peak memory (the largest resident set of the
-process and its children, from /usr/bin/time). Results are printed as a table with ratios to
-the naive loop and written to benchmarks/results.json. The registries are generated once per
-parameter set (`scale_registry.py`) and cached under .bench/scale/.
+process and its children, from getrusage in a wrapper). Results are printed as a table with
+ratios to the naive loop and written to benchmarks/results.json. The registries are
+generated once per parameter set (`scale_registry.py`) and cached under .bench/scale/.
 
     make bench                                  # 10,000 and 100,000 attestations
     BENCH_SIZES=1000000 make bench              # one million (generation takes a while)
@@ -42,17 +42,30 @@ class Run:
     exit_code: int
 
 
+_WRAPPER = """
+import resource, subprocess, sys, time
+started = time.perf_counter()
+with open(sys.argv[2], "wb") as sink:
+    done = subprocess.run(sys.argv[3:], stdout=sink, stderr=subprocess.PIPE)
+took = time.perf_counter() - started
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+open(sys.argv[1], "w").write(f"{took} {peak} {done.returncode}")
+sys.stderr.buffer.write(done.stderr)
+"""
+"""Runs one command and records its wall time and the peak resident set of it and its
+children (a fresh wrapper per command, so that no other process's peak counts)."""
+
+
 def _timed(argv: list[str], cwd: Path, out: Path | None = None) -> Run:
-    """Run `argv` under /usr/bin/time: wall seconds and peak resident memory."""
+    """Run `argv` in a fresh wrapper process: wall seconds and peak resident memory."""
     stats = cwd / "time.txt"
-    with open(out or os.devnull, "wb") as sink:
-        done = subprocess.run(["/usr/bin/time", "-o", str(stats), "-f", "%e %M", *argv],
-                              cwd=cwd, stdout=sink, stderr=subprocess.PIPE, check=False)
-    if done.returncode not in (0, 1):
+    done = subprocess.run([sys.executable, "-c", _WRAPPER, str(stats), str(out or os.devnull),
+                           *argv], cwd=cwd, stderr=subprocess.PIPE, check=False)
+    seconds, kb, code = stats.read_text().split()
+    if int(code) not in (0, 1):
         sys.stderr.write(done.stderr.decode("utf-8", "replace")[-2000:])
-        raise SystemExit(f"{argv[0]} failed with exit {done.returncode}")
-    seconds, kb = stats.read_text().split()[-2:]
-    return Run(float(seconds), int(kb) / 1024, done.returncode)
+        raise SystemExit(f"{argv[0]} failed with exit {code}")
+    return Run(float(seconds), int(kb) / 1024, int(code))
 
 
 def _fresh_clone(gen: Generated, work: Path, name: str) -> Path:
