@@ -45,6 +45,7 @@ from signoff.attest.gpg import (
     kill_agent,
     new_home,
 )
+from signoff.attest.key_packets import read_key_files
 from signoff.attest.limits import LIMITS
 from signoff.attest.model import Attestation, load_attestation
 from signoff.attest.names import (
@@ -421,6 +422,7 @@ class _Validation:
 
     def _import_signers(self, ring: Keyring, fprs: set[str]) -> set[str]:
         usable = set()
+        found: dict[str, bytes] = {}
         for fpr in sorted(fprs):
             path = key_path(fpr)
             entry = self._lookup(self.head, path)
@@ -431,9 +433,21 @@ class _Validation:
                                 "(signoff registry add-key FPR)")
                 continue
             try:
-                ring.import_key(entry.data, path)
+                read_key_files({path: entry.data})  # strict and in-process: no gpg yet
             except SignoffError as e:
                 self.fail(path, e.message)
+                continue
+            found[fpr] = entry.data
+        try:
+            ring.import_keys({key_path(fpr): data for fpr, data in found.items()})  # one call
+            return set(found)
+        except SignoffError:
+            pass  # one key gpg refuses: import one by one to name it
+        for fpr, data in found.items():
+            try:
+                ring.import_key(data, key_path(fpr))
+            except SignoffError as e:
+                self.fail(key_path(fpr), e.message)
                 continue
             usable.add(fpr)
         return usable
