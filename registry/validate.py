@@ -285,17 +285,38 @@ class _Validation:
             return
         # Newest first along the first parents: the first commit holding a path is the last
         # one before the removal; its first-parent child removed it.
+        # Only subtrees that differ from the newer commit's are read: an unchanged subtree
+        # holds the same (absent) paths, so the walk costs the history's changes, not its size.
         remover = tip
         for commit in _first_parents(tip):
-            for path in sorted(added):
-                if self._lookup(commit.tree, path) is not None:
-                    added.discard(path)
-                    self.fail(path, f"re-adds what {base} removed in commit "
-                                    f"{str(remover.id)[:12]}; undoing a removal is for "
-                                    "maintainers (--allow-removals)")
+            for path in sorted(self._present(commit.tree, remover.tree, _path_trie(added))):
+                added.discard(path)
+                self.fail(path, f"re-adds what {base} removed in commit "
+                                f"{str(remover.id)[:12]}; undoing a removal is for "
+                                "maintainers (--allow-removals)")
             if not added:
                 return
             remover = commit
+
+    def _present(self, tree: pygit2.Tree, newer: pygit2.Tree | None, trie: _Trie,
+                 prefix: str = "") -> list[str]:
+        """Paths of `trie` present in `tree` below subtrees that differ from `newer`'s."""
+        found: list[str] = []
+        for name, below in trie.items():
+            if name not in tree:
+                continue
+            entry = tree[name]
+            if newer is not None and name in newer and newer[name].id == entry.id:
+                continue  # the same as in the newer commit, where the path was absent
+            if below is None:
+                found.append(prefix + name)
+                continue
+            obj = self._lookup(tree, name)
+            before = self._lookup(newer, name) if newer is not None else None
+            if isinstance(obj, pygit2.Tree):
+                found += self._present(obj, before if isinstance(before, pygit2.Tree) else None,
+                                       below, f"{prefix}{name}/")
+        return found
 
     # -- key files ---------------------------------------------------------------------------
 
@@ -459,6 +480,23 @@ class _Validation:
         elif check.primary_fpr != parsed.fpr:
             self.fail(parsed.signature, f"is signed by {check.primary_fpr}, not by "
                                         f"{parsed.fpr} as its file name says")
+
+
+_Trie = dict[str, "_Trie | None"]
+
+
+def _path_trie(paths: Iterable[str]) -> _Trie:
+    """Slash-separated paths as nested dicts; a leaf is None."""
+    trie: _Trie = {}
+    for path in paths:
+        node = trie
+        *dirs, leaf = path.split("/")
+        for name in dirs:
+            child = node.setdefault(name, {})
+            assert child is not None
+            node = child
+        node[leaf] = None
+    return trie
 
 
 def _first_parents(tip: pygit2.Commit) -> Iterator[pygit2.Commit]:
