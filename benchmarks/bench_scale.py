@@ -104,7 +104,7 @@ def measure(gen: Generated, work: Path) -> dict[str, Run]:
     pr = _fresh_clone(gen, work, "validate")
     runs["validate 200"] = _timed(_signoff("registry", "validate", "--base", "main", "--head",
                                            "pr", "--registry", "clone.git"), pr)
-    passed = sum(1 for f in cold["files"] if f.get("passed"))
+    passed = sum(1 for f in cold["files"] if f.get("status") == "pass")
     print(f"  check: {passed} of {len(cold['files'])} files pass (exit "
           f"{runs['check cold'].exit_code})")
     return runs
@@ -112,7 +112,7 @@ def measure(gen: Generated, work: Path) -> dict[str, Run]:
 
 def _verdicts(report: dict[str, list[dict[str, object]]]) -> list[object]:
     """What must not change between runs: each file's verdict and which statements counted."""
-    return [(f.get("passed"), [a.get("counted") for a in f.get("attestations", [])])  # type: ignore[attr-defined]
+    return [(f.get("status"), [a.get("counted") for a in f.get("attestations", [])])  # type: ignore[attr-defined]
             for f in report["files"]]
 
 

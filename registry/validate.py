@@ -29,6 +29,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from signoff.attest.gpg import (
     Keyring,
     SignatureCheck,
     gpg_binary,
+    judge_key_status,
     kill_agent,
     new_home,
 )
@@ -54,6 +56,7 @@ from signoff.attest.names import (
     normalize_sha256,
     normalize_version,
 )
+from signoff.attest.signature_backend import SignatureBackend, backend_name, open_backend
 from signoff.registry.gittree import TreeChange, lookup, tree_changes
 from signoff.registry.layout import (
     ATTESTATIONS_DIR,
@@ -288,9 +291,13 @@ class _Validation:
         # Only subtrees that differ from the newer commit's are read: an unchanged subtree
         # holds the same (absent) paths, so the walk costs the history's changes, not its size.
         remover = tip
+        trie = _path_trie(added)
         for commit in _first_parents(tip):
-            for path in sorted(self._present(commit.tree, remover.tree, _path_trie(added))):
-                added.discard(path)
+            present = self._present(commit.tree, remover.tree, trie)
+            if present:
+                added.difference_update(present)
+                trie = _path_trie(added)
+            for path in sorted(present):
                 self.fail(path, f"re-adds what {base} removed in commit "
                                 f"{str(remover.id)[:12]}; undoing a removal is for "
                                 "maintainers (--allow-removals)")
@@ -352,8 +359,14 @@ class _Validation:
         try:
             usable = self._import_signers(ring, {p.fpr for p, _, _ in pending})
             jobs = [(p, data, sig) for p, data, sig in pending if p.fpr in usable]
+            # The chosen verifier checks the cryptography; the key states come from gpg's
+            # listing of the same keys, whichever verifier ran.
+            verifier: SignatureBackend = ring if backend_name() == "gpg" else open_backend(
+                {key_path(fpr): data for fpr, data in usable.items()})
+            states, now = ring.key_states(), int(time.time())
             with ThreadPoolExecutor(max_workers=workers or min(4, os.cpu_count() or 1)) as pool:
-                results = list(pool.map(lambda job: ring.verify_detached(job[1], job[2]), jobs))
+                results = list(pool.map(lambda job: judge_key_status(
+                    verifier.verify_signature(job[1], job[2]), states, now), jobs))
         finally:
             ring.close()
         for (parsed, _, _), check in zip(jobs, results, strict=True):
@@ -441,8 +454,9 @@ class _Validation:
             self._subjects[key] = found
         return self._subjects[key]
 
-    def _import_signers(self, ring: Keyring, fprs: set[str]) -> set[str]:
-        usable = set()
+    def _import_signers(self, ring: Keyring, fprs: set[str]) -> dict[str, bytes]:
+        """The signers' key files that gpg imported, by fingerprint; the others are findings."""
+        usable: dict[str, bytes] = {}
         found: dict[str, bytes] = {}
         for fpr in sorted(fprs):
             path = key_path(fpr)
@@ -461,7 +475,7 @@ class _Validation:
             found[fpr] = entry.data
         try:
             ring.import_keys({key_path(fpr): data for fpr, data in found.items()})  # one call
-            return set(found)
+            return found
         except SignoffError:
             pass  # one key gpg refuses: import one by one to name it
         for fpr, data in found.items():
@@ -470,7 +484,7 @@ class _Validation:
             except SignoffError as e:
                 self.fail(key_path(fpr), e.message)
                 continue
-            usable.add(fpr)
+            usable[fpr] = data
         return usable
 
     def _signature(self, parsed: AttestationPath, check: SignatureCheck) -> None:
