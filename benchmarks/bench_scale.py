@@ -56,11 +56,12 @@ sys.stderr.buffer.write(done.stderr)
 children (a fresh wrapper per command, so that no other process's peak counts)."""
 
 
-def _timed(argv: list[str], cwd: Path, out: Path | None = None) -> Run:
+def _timed(argv: list[str], cwd: Path, out: Path | None = None, verifier: str = "gpg") -> Run:
     """Run `argv` in a fresh wrapper process: wall seconds and peak resident memory."""
     stats = cwd / "time.txt"
     done = subprocess.run([sys.executable, "-c", _WRAPPER, str(stats), str(out or os.devnull),
-                           *argv], cwd=cwd, stderr=subprocess.PIPE, check=False)
+                           *argv], cwd=cwd, stderr=subprocess.PIPE, check=False,
+                          env={**os.environ, "SIGNOFF_VERIFIER": verifier})
     seconds, kb, code = stats.read_text().split()
     if int(code) not in (0, 1):
         sys.stderr.write(done.stderr.decode("utf-8", "replace")[-2000:])
@@ -97,13 +98,22 @@ def measure(gen: Generated, work: Path) -> dict[str, Run]:
                  "--state-dir", "state", "--format", "json"), check, check / "reqs.json")
     cold, warm = (json.loads((check / f).read_text()) for f in ("cold.json", "warm.json"))
     assert _verdicts(cold) == _verdicts(warm), "warm and cold checks disagree"
+    fast = _fresh_clone(gen, work, "check-sequoia")
+    argv = _signoff("check", "--pylock", str(gen.pylock), "--policy", "policy.yaml",
+                    "--state-dir", "state", "--format", "json")
+    runs["check cold, sequoia"] = _timed(argv, fast, fast / "cold.json", "sequoia")
+    runs["check warm, sequoia"] = _timed(argv, fast, fast / "warm.json", "sequoia")
+    assert _verdicts(json.loads((fast / "cold.json").read_text())) == _verdicts(cold), \
+        "gpg and sequoia disagree"
     keys = _fresh_clone(gen, work, "keys")
     argv = _signoff("trust", "keys", "--policy", "policy.yaml", "--state-dir", "state")
     runs["trust keys cold"] = _timed(argv, keys)
     runs["trust keys warm"] = _timed(argv, keys)
     pr = _fresh_clone(gen, work, "validate")
-    runs["validate 200"] = _timed(_signoff("registry", "validate", "--base", "main", "--head",
-                                           "pr", "--registry", "clone.git"), pr)
+    argv = _signoff("registry", "validate", "--base", "main", "--head", "pr", "--registry",
+                    "clone.git")
+    runs["validate 200"] = _timed(argv, pr)
+    runs["validate 200, sequoia"] = _timed(argv, pr, verifier="sequoia")
     passed = sum(1 for f in cold["files"] if f.get("status") == "pass")
     print(f"  check: {passed} of {len(cold['files'])} files pass (exit "
           f"{runs['check cold'].exit_code})")

@@ -23,7 +23,8 @@ def test_the_scale_benchmark_runs_at_its_smallest(tmp_path: Path) -> None:
     doc = json.loads(results.read_text())
     runs = doc["results"][0]["runs"]
     assert set(runs) == {"naive loop", "check cold", "check warm", "check warm, requirements",
-                         "trust keys cold", "trust keys warm", "validate 200"}
+                         "check cold, sequoia", "check warm, sequoia", "trust keys cold",
+                         "trust keys warm", "validate 200", "validate 200, sequoia"}
     assert runs["check cold"]["exit_code"] == 1  # some files fail on purpose
     assert runs["validate 200"]["exit_code"] == 0
     assert all(run["peak_mb"] > 0 for run in runs.values())
