@@ -108,7 +108,7 @@ def _dearmor_one(blob: bytes, kind: str = "PUBLIC KEY BLOCK") -> bytes:
             want = int.from_bytes(base64.b64decode(checksum, validate=True), "big")
         except (ValueError, binascii.Error):
             raise _Malformed("unreadable armor checksum") from None
-        if want != _crc24(data):
+        if want != crc24(data):
             raise _Malformed("the armor checksum does not match its contents")
     if not data:
         raise _Malformed("the armor holds no packets")
@@ -125,7 +125,8 @@ def signature_packets(blob: bytes) -> int | None:
     return len(packets) if all(tag == _SIGNATURE for tag, _ in packets) else None
 
 
-def _crc24(data: bytes) -> int:
+def crc24(data: bytes) -> int:
+    """The ASCII armor checksum (RFC 4880 6.1)."""
     crc = 0xB704CE
     for byte in data:
         crc ^= byte << 16

@@ -9,6 +9,7 @@ import subprocess
 import zlib
 from pathlib import Path
 
+from signoff.attest.key_packets import crc24
 from tests.builder import RegistryBuilder
 
 
@@ -37,18 +38,6 @@ def compressed(inner: bytes) -> bytes:
     """A compressed data packet (ZIP) whose contents are `inner`'s packets."""
     deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
     return packet(8, b"\x01" + deflate.compress(inner) + deflate.flush())
-
-
-def crc24(data: bytes) -> int:
-    """The armor checksum."""
-    crc = 0xB704CE
-    for byte in data:
-        crc ^= byte << 16
-        for _ in range(8):
-            crc <<= 1
-            if crc & 0x1000000:
-                crc ^= 0x1864CFB
-    return crc & 0xFFFFFF
 
 
 def armor(data: bytes) -> bytes:
