@@ -30,6 +30,7 @@ from signoff.attest.limits import LIMITS
 from signoff.attest.names import normalize_fingerprint
 
 _ARMOR_HEADER = b"-----BEGIN PGP SIGNATURE-----"
+_ARMOR_FOOTER = b"-----END PGP SIGNATURE-----"
 _BINARY_SIGNATURE_CLASS = "00"
 
 
@@ -131,6 +132,11 @@ def check_signature_bytes(signature: bytes, source: str) -> None:
     if not signature.lstrip().startswith(_ARMOR_HEADER):
         raise InputError("not an armored OpenPGP signature (expected "
                          f"{_ARMOR_HEADER.decode()})", file=source)
+    end = signature.find(_ARMOR_FOOTER)
+    if end < 0 or signature[end + len(_ARMOR_FOOTER):].strip() or signature.count(
+            b"-----BEGIN PGP") != 1:
+        raise InputError("must hold exactly one armored signature and nothing after its "
+                         f"{_ARMOR_FOOTER.decode()} line", file=source)
 
 
 class Keyring:
@@ -191,6 +197,10 @@ class Keyring:
     def verify_signature(self, data: bytes, signature: bytes) -> SignatureCheck:
         """Check a detached armored signature over exactly `data`: cryptography only, before
         the signing key's status is judged (see `judge_key_status`)."""
+        try:  # the one signature gate: check and validate accept the same files
+            check_signature_bytes(signature, "signature")
+        except InputError as e:
+            return SignatureCheck(False, None, None, e.message)
         with self._lock:
             self._counter += 1
             sig_path = self.home / f"sig-{self._counter}.asc"

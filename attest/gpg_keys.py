@@ -8,9 +8,13 @@ here (`attest.gpg_colons`) into light records; `trust/keys.py` turns them into v
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import shutil
 import subprocess
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from signoff.attest.errors import GpgError
@@ -52,3 +56,118 @@ def list_keyring(blobs: Sequence[bytes]) -> list[ColonKey]:
     finally:
         kill_agent(home)
         shutil.rmtree(home, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class Packet:
+    """One OpenPGP packet of a key file: its tag and its exact bytes, header included."""
+
+    tag: int
+    """The packet tag (2 signature, 6 primary key, 13 user ID, 14 subkey, ...)."""
+    raw: bytes
+    """Header and body, byte for byte as the file holds them."""
+    offset: int
+    """Where it starts in the dearmored data."""
+    header: int
+    """Length of the header: the body is `raw[header:]`."""
+
+    @property
+    def body(self) -> bytes:
+        """The packet's body, without its header."""
+        return self.raw[self.header:]
+
+    @property
+    def content(self) -> tuple[int, bytes]:
+        """Tag and body: what two encodings of one packet share (the header's length format
+        is the exporter's choice; the body is what was signed)."""
+        return self.tag, self.body
+
+
+def packets(blob: bytes) -> list[Packet]:
+    """The packets of an armored or binary key blob, in order; ValueError when it is not
+    OpenPGP (a bad header, or a packet that runs past the end)."""
+    data = dearmor(blob) if blob.lstrip().startswith(b"-----BEGIN") else blob
+    found: list[Packet] = []
+    pos = 0
+    while pos < len(data):
+        try:
+            tag, body_start, body_end = _packet_bounds(data, pos)
+        except IndexError:
+            raise ValueError(f"truncated packet header at byte {pos}") from None
+        if body_end > len(data):
+            raise ValueError(f"packet at byte {pos} runs past the end of the data")
+        found.append(Packet(tag, data[pos:body_end], pos, body_start - pos))
+        pos = body_end
+    return found
+
+
+def primary_fingerprints(blob: bytes) -> list[str]:
+    """Fingerprints of the v4 primary keys in an armored or binary key blob, in order.
+
+    A small OpenPGP packet walk, so that each `keys/<FPR>.asc` can be checked against its name
+    without one gpg process per file. ValueError when the data is not OpenPGP.
+    """
+    fprs: list[str] = []
+    for packet in packets(blob):
+        if packet.tag == 6:
+            body = packet.body
+            if not body or body[0] != 4:
+                version = body[0] if body else "?"
+                raise ValueError(f"primary key version {version} is not supported (only v4)")
+            digest = hashlib.sha1(b"\x99" + len(body).to_bytes(2, "big") + body)
+            fprs.append(digest.hexdigest().upper())
+    return fprs
+
+
+def dearmor(blob: bytes) -> bytes:
+    """The binary packets of every ASCII-armored block in the blob; ValueError when malformed."""
+    lines = blob.decode("ascii", "replace").splitlines()
+    out = b""
+    i = 0
+    found = False
+    while i < len(lines):
+        if not lines[i].startswith("-----BEGIN PGP"):
+            i += 1
+            continue
+        end = next((j for j in range(i + 1, len(lines)) if lines[j].startswith("-----END PGP")),
+                   None)
+        if end is None:
+            raise ValueError("an ASCII-armored block has no END line")
+        body = lines[i + 1:end]
+        while body and body[0].strip() and ":" in body[0]:  # armor headers
+            body = body[1:]
+        payload = "".join(ln.strip() for ln in body if ln.strip() and not ln.startswith("="))
+        try:
+            out += base64.b64decode(payload, validate=True)
+        except (ValueError, binascii.Error) as e:
+            raise ValueError(f"bad base64 in armor: {e}") from e
+        found = True
+        i = end + 1
+    if not found:
+        raise ValueError("no ASCII-armored block")
+    return out
+
+
+def _packet_bounds(data: bytes, pos: int) -> tuple[int, int, int]:
+    first = data[pos]
+    if not first & 0x80:
+        raise ValueError(f"not an OpenPGP packet at byte {pos}")
+    if first & 0x40:  # new format
+        tag = first & 0x3F
+        o = data[pos + 1]
+        if o < 192:
+            return tag, pos + 2, pos + 2 + o
+        if o < 224:
+            length = ((o - 192) << 8) + data[pos + 2] + 192
+            return tag, pos + 3, pos + 3 + length
+        if o == 255:
+            length = int.from_bytes(data[pos + 2:pos + 6], "big")
+            return tag, pos + 6, pos + 6 + length
+        raise ValueError("partial body lengths do not occur in key material")
+    tag = (first >> 2) & 0x0F
+    ltype = first & 0x03
+    if ltype == 3:
+        raise ValueError("indeterminate packet length in key material")
+    n = 1 << ltype
+    length = int.from_bytes(data[pos + 1:pos + 1 + n], "big")
+    return tag, pos + 1 + n, pos + 1 + n + length

@@ -36,6 +36,8 @@ class Limits:
     """Files parsed for one requirements file, counting a file each time an include names it."""
     trust_paths: int = 5
     """Certification paths kept per key for explanations."""
+    write_lock_wait: int = 60
+    """Seconds a write waits for another signoff command writing the same registry."""
     gpg_timeout_seconds: int = 600
     """Seconds one gpg run may take; a keyring of thousands of keys takes tens of seconds."""
 

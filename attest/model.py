@@ -23,11 +23,12 @@ from signoff.attest.names import (
     normalize_project,
     normalize_sha256,
     normalize_version,
+    same_version,
 )
 from signoff.attest.strict_yaml import Document, KeyPath, load_mapping
 
 SCHEMA = "attestation/v1"
-_CRITERION_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+_CRITERION_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}\Z")
 _KNOWN_FIELDS = ("signoff", "subject", "verdict", "criteria", "signer", "date", "expires",
                  "comment")
 _SUBJECT_FIELDS = ("project", "version", "filename", "sha256", "size")
@@ -103,6 +104,11 @@ def release_name_and_version(filename: str) -> tuple[str, str]:
 
 def load_attestation(data: bytes, source: str) -> Attestation:
     """Parse signed bytes strictly; AttestationError names `source` and the line."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        # signoff never writes one; a reader that strips it and one that does not would hash
+        # and show different bytes for one signed statement.
+        raise AttestationError("starts with a byte-order mark (BOM); a statement is plain UTF-8",
+                               file=source, line=1)
     doc = load_mapping(data, source, max_bytes=LIMITS.attestation_bytes, error=AttestationError)
     return _Reader(doc).attestation(data)
 
@@ -205,7 +211,7 @@ class _Reader:
                 raise self.fail("subject project, version and sha256 must be written "
                                 f"normalised: {norm_project} {norm_version} {norm_sha}",
                                 ("subject", name))
-        if (file_project, normalize_version(file_version)) != (norm_project, norm_version):
+        if file_project != norm_project or not same_version(file_version, norm_version):
             raise self.fail(f"subject.filename {filename!r} is not a file of "
                             f"{norm_project} {norm_version}", ("subject", "filename"))
         return Subject(norm_project, norm_version, filename, norm_sha, size)

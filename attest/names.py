@@ -8,9 +8,12 @@ from packaging.utils import canonicalize_name, canonicalize_version
 from packaging.version import InvalidVersion, Version
 
 # PEP 508 names: letters, digits, and . _ - inside.
-_PROJECT_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
-_FPR_RE = re.compile(r"^[0-9A-F]{40}$")
-_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+# ASCII only: with IGNORECASE alone, [A-Z] also matches the dotless i and the Kelvin sign.
+# \Z, not $: $ also matches before a final newline.
+_PROJECT_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])\Z",
+                         re.IGNORECASE | re.ASCII)
+_FPR_RE = re.compile(r"^[0-9A-F]{40}\Z")
+_SHA256_RE = re.compile(r"^[0-9a-f]{64}\Z")
 
 
 def normalize_project(name: str) -> str:
@@ -21,13 +24,33 @@ def normalize_project(name: str) -> str:
 
 
 def normalize_version(version: str) -> str:
-    """PEP 440 normal form of a version; ValueError if it is not a valid version."""
+    """PEP 440 normal form of a version, trailing zeros kept (`1.0.0` stays `1.0.0`), as a
+    deployment input or a statement spells it; ValueError if it is not a valid version."""
+    return str(canonicalize_version(_parse_version(version), strip_trailing_zero=False))
+
+
+def canonical_version(version: str) -> str:
+    """The one spelling of a release's version, its registry folder: the normal form with
+    trailing zero release segments stripped (1.0, 1.0.0 and v1.0.0.0 are all `1`; 1.0-post1
+    is `1.post1`). PEP 440 calls all those spellings one version and pip installs the same
+    file for each. This is packaging's `canonicalize_version`, the rule PyPI uses to refuse
+    a second upload of an equal version. ValueError if it is not valid."""
+    return str(canonicalize_version(_parse_version(version)))
+
+
+def same_version(text: str, version: str) -> bool:
+    """True when `text` is some spelling of the (valid) version `version`."""
     try:
-        parsed = Version(version)
+        return Version(text) == Version(version)
+    except InvalidVersion:
+        return False
+
+
+def _parse_version(version: str) -> Version:
+    try:
+        return Version(version)
     except InvalidVersion as e:
         raise ValueError(f"not a valid PEP 440 version: {version!r}") from e
-    # canonicalize_version strips trailing zeros (1.0 -> 1); keep them so 1.0 stays 1.0.
-    return str(canonicalize_version(parsed, strip_trailing_zero=False))
 
 
 def normalize_fingerprint(fpr: str) -> str:

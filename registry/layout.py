@@ -10,10 +10,10 @@ import re
 from dataclasses import dataclass
 
 from signoff.attest.names import (
+    canonical_version,
     normalize_fingerprint,
     normalize_project,
     normalize_sha256,
-    normalize_version,
 )
 
 REGISTRY_FILE = "registry.yaml"
@@ -21,7 +21,7 @@ KEYS_DIR = "keys"
 ATTESTATIONS_DIR = "attestations"
 STATEMENT_SUFFIX = ".yaml"
 SIGNATURE_SUFFIX = ".yaml.asc"
-_KEY_FILE_RE = re.compile(r"^([0-9A-F]{40})\.asc$")
+_KEY_FILE_RE = re.compile(r"^([0-9A-F]{40})\.asc\Z")
 
 
 def shard(project: str) -> str:
@@ -34,8 +34,9 @@ def shard(project: str) -> str:
 
 
 def version_dir(project: str, version: str) -> str:
-    """Directory holding every attested file of one release."""
-    return f"{ATTESTATIONS_DIR}/{shard(project)}/{project}/{version}"
+    """Directory holding every attested file of one release: one folder per release, named
+    by its canonical version, however `version` spells it (1.0.0 and 1.0 both go to `1`)."""
+    return f"{ATTESTATIONS_DIR}/{shard(project)}/{project}/{canonical_version(version)}"
 
 
 def project_dir(project: str) -> str:
@@ -65,7 +66,7 @@ class AttestationPath:
     project: str
     """Normalised project."""
     version: str
-    """Normalised version."""
+    """Canonical version: the folder's name."""
     sha256: str
     """File digest."""
     fpr: str
@@ -99,7 +100,7 @@ def parse_attestation_path(path: str) -> AttestationPath | None:
     project, version, sha256 = parts[-4], parts[-3], parts[-2]
     try:
         ok = (normalize_project(project) == project
-              and normalize_version(version) == version
+              and canonical_version(version) == version
               and normalize_sha256(sha256) == sha256
               and normalize_fingerprint(fpr_text) == fpr_text)
     except ValueError:

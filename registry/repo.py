@@ -13,7 +13,7 @@ import pygit2
 from signoff.attest.errors import InputError, RegistryError
 from signoff.attest.files import write_atomic
 from signoff.attest.limits import LIMITS
-from signoff.attest.names import normalize_project
+from signoff.attest.names import canonical_version, normalize_project, same_version
 from signoff.attest.strict_yaml import load_mapping
 from signoff.registry.gittree import lookup, tree_with
 from signoff.registry.layout import (
@@ -29,6 +29,7 @@ from signoff.registry.layout import (
     version_dir,
 )
 from signoff.registry.objects import guard_objects, reading_objects
+from signoff.registry.write_guard import Journal, exclusive_write
 
 REGISTRY_SCHEMA = "registry/v1"
 LAYOUT_VERSION = 1
@@ -60,6 +61,8 @@ class Registry:
     def __init__(self, repo: pygit2.Repository, path: Path) -> None:
         self.repo = repo
         self.path = path
+        self._spellings_ok: set[tuple[str, str]] = set()
+        """(project tree id, version) pairs already seen to have one spelling."""
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -175,6 +178,7 @@ class Registry:
                          commit: pygit2.Commit | None = None) -> list[StoredAttestation]:
         """Every statement about one file, with its signature, at `commit` (HEAD by default)."""
         directory = file_dir(project, version, sha256)
+        self._one_spelling(project, version, commit)
         tree = self._entry(directory, commit)
         if not isinstance(tree, pygit2.Tree):
             return []
@@ -185,6 +189,7 @@ class Registry:
                          commit: pygit2.Commit | None = None) -> dict[str, list[StoredAttestation]]:
         """Statements per sha256 for every attested file of one release."""
         directory = version_dir(project, version)
+        self._one_spelling(project, version, commit)
         tree = self._entry(directory, commit)
         found: dict[str, list[StoredAttestation]] = {}
         if not isinstance(tree, pygit2.Tree):
@@ -200,7 +205,31 @@ class Registry:
         tree = self._entry(project_dir(project), commit)
         if not isinstance(tree, pygit2.Tree):
             return []
-        return [e.name for e in tree if isinstance(e, pygit2.Tree) and e.name]
+        names = [e.name for e in tree if isinstance(e, pygit2.Tree) and e.name]
+        for name in names:
+            self._one_spelling(project, name, commit)
+        return names
+
+    def _one_spelling(self, project: str, version: str, commit: pygit2.Commit | None) -> None:
+        """RegistryError when the project's folder holds another spelling of `version`
+        (`1.0` or `1.0.0` beside `1`): equal versions are one release, and a statement filed
+        under another spelling (as signoff before 0.2 did) would be missed by a lookup of the
+        canonical folder. Failing closed keeps a rejection from hiding behind a spelling."""
+        tree = self._entry(project_dir(project), commit)
+        if not isinstance(tree, pygit2.Tree) or (str(tree.id), version) in self._spellings_ok:
+            return
+        for entry in tree:
+            name = str(entry.name)
+            if same_version(name, version) and not is_canonical_version(name):
+                canonical = canonical_version(name)
+                raise RegistryError(
+                    f"{project_dir(project)}/{name} is a non-canonical spelling of {project} "
+                    f"{canonical}: equal versions are one release, filed only under "
+                    f"{version_dir(project, canonical)}",
+                    file=self.path,
+                    hint=f"maintainers: git mv {project_dir(project)}/{name}/* "
+                         f"{version_dir(project, canonical)}/ (the statements stay valid)")
+        self._spellings_ok.add((str(tree.id), version))
 
     def projects(self, commit: pygit2.Commit | None = None) -> list[str]:
         """Every project with an attested release, sorted: the names whose sharded directory
@@ -244,8 +273,14 @@ class Registry:
         """Commit `files` on the current branch, all or nothing, and update the work tree.
 
         The commit object is built first and the branch moved last: if anything between fails,
-        the files written to the work tree are put back and the branch is untouched.
+        the files written to the work tree are put back and the branch is untouched. One writer
+        at a time, and a killed writer's leftovers are cleared first (registry/write_guard.py).
         """
+        with exclusive_write(self.repo, self.path) as journal:
+            return self._commit_files(files, message, journal)
+
+    def _commit_files(self, files: Mapping[str, bytes], message: str, journal: Journal
+                      ) -> pygit2.Oid:
         repo = self.repo
         if repo.head_is_detached:
             raise RegistryError("HEAD is detached; check out a branch before writing",
@@ -259,6 +294,7 @@ class Registry:
         commit = repo.create_commit(None, author, author, message, tree,
                                     [parent.id] if parent else [])
         restore = _WorkTreeUpdate(self.workdir)
+        journal.begin(files)
         try:
             try:
                 restore.write(files)
@@ -313,6 +349,14 @@ def _statements_in(tree: pygit2.Tree, directory: str) -> list[StoredAttestation]
             statement_id=str(blob.id), signature_id=str(sig.id) if sig is not None else None,
             name_fpr=name[: -len(STATEMENT_SUFFIX)]))
     return found
+
+
+def is_canonical_version(name: str) -> bool:
+    """True when a folder name is a version spelled canonically."""
+    try:
+        return canonical_version(name) == name
+    except ValueError:
+        return False
 
 
 def _is_normalised(project: str) -> bool:

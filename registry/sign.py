@@ -20,7 +20,12 @@ from signoff.attest.model import (
     load_attestation,
     release_name_and_version,
 )
-from signoff.attest.names import normalize_project, normalize_sha256, normalize_version
+from signoff.attest.names import (
+    normalize_project,
+    normalize_sha256,
+    normalize_version,
+    same_version,
+)
 from signoff.registry.layout import key_path, statement_path
 from signoff.registry.repo import Registry
 
@@ -60,8 +65,8 @@ def subject_for_hash(filename: str, sha256: str, size: int, project: str | None 
         raise InputError(str(e), file=filename) from e
     if size < 0:
         raise InputError("size must not be negative", file=filename)
-    if (normalize_project(file_project), normalize_version(file_version)) != (
-            norm_project, norm_version):
+    if normalize_project(file_project) != norm_project or not same_version(file_version,
+                                                                           norm_version):
         raise InputError(f"the file name says {file_project} {file_version}, not "
                          f"{norm_project} {norm_version}", file=filename)
     return Subject(norm_project, norm_version, filename, sha, size)

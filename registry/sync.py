@@ -25,6 +25,7 @@ from signoff.registry.gittree import subtree, tree_changes
 from signoff.registry.history import INDEXED_DIRS
 from signoff.registry.repo import committer
 from signoff.registry.rollback import HeadCheck, check_head, record_head, registry_key
+from signoff.registry.write_guard import Journal, exclusive_write
 
 UPSTREAM_REMOTE = "upstream"
 DEFAULT_BRANCH = "main"
@@ -97,7 +98,18 @@ def fetch_upstream(repo: pygit2.Repository, remote: pygit2.Remote, branch: str) 
 
 def sync(repo: pygit2.Repository, upstream: str | None = None, branch: str = DEFAULT_BRANCH,
          accept_rewrite: bool = False, state_dir: Path | None = None) -> SyncResult:
-    """Fetch upstream, check it against the rollback record, merge it into the current branch."""
+    """Fetch upstream, check it against the rollback record, merge it into the current branch.
+
+    One writer at a time; a sync killed at any moment (even mid-fetch) leaves nothing that stops
+    the next command (registry/write_guard.py).
+    """
+    with exclusive_write(repo, repo.workdir or repo.path) as journal:
+        journal.begin(())  # a fetch cut short leaves git's lock files: the next writer clears them
+        return _sync(repo, upstream, branch, accept_rewrite, state_dir, journal)
+
+
+def _sync(repo: pygit2.Repository, upstream: str | None, branch: str, accept_rewrite: bool,
+          state_dir: Path | None, journal: Journal) -> SyncResult:
     where = repo.workdir or repo.path
     if repo.head_is_unborn or repo.head_is_detached:
         raise RegistryError("the fork has no current branch to merge into", file=where,
@@ -118,7 +130,9 @@ def sync(repo: pygit2.Repository, upstream: str | None = None, branch: str = DEF
     else:
         outcome, new = SyncOutcome.MERGED, _merge_commit(repo, ours, theirs, branch, remote, where)
     if new != ours.id:
-        _move_branch(repo, ref_name, ours, repo[new].peel(pygit2.Commit), outcome)
+        target = repo[new].peel(pygit2.Commit)
+        journal.begin(change.path for change in tree_changes(ours.tree, target.tree))
+        _move_branch(repo, ref_name, ours, target, outcome)
     record_head(repo, checked, state_dir)
     return SyncResult(outcome, ref_name.removeprefix("refs/heads/"), str(ours.id), str(new),
                       str(theirs.id), checked)

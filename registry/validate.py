@@ -18,7 +18,8 @@ is seen restoring it. The rules:
   Re-adding a path that the base tip lacks but an earlier main-line (first-parent) commit of
   the base had is undoing a removal, and needs the same flag.
 - A key file may be added; an existing one may only gain material (certifications, user IDs,
-  subkeys, a revocation). Nothing it had may disappear.
+  subkeys, a revocation): every packet it had stays byte for byte, and every signature packet
+  added verifies (registry/key_growth.py).
 - A new statement whose filename is already attested under another sha256 is a hash conflict.
 
 The core returns findings; the command line prints them (text, JSON or GitHub annotations).
@@ -30,7 +31,7 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,7 @@ from signoff.attest.gpg import (
     kill_agent,
     new_home,
 )
+from signoff.attest.gpg_keys import packets
 from signoff.attest.key_packets import read_key_files
 from signoff.attest.limits import LIMITS
 from signoff.attest.model import Attestation, load_attestation
@@ -55,9 +57,11 @@ from signoff.attest.names import (
     normalize_project,
     normalize_sha256,
     normalize_version,
+    same_version,
 )
 from signoff.attest.signature_backend import SignatureBackend, backend_name, open_backend
 from signoff.registry.gittree import TreeChange, lookup, tree_changes
+from signoff.registry.key_growth import lost_packets, refused_additions, unverified_additions
 from signoff.registry.layout import (
     ATTESTATIONS_DIR,
     KEYS_DIR,
@@ -337,13 +341,29 @@ class _Validation:
                 new = _blob_data(entry)
                 old_entry = self._lookup(self.start, path)
                 old = old_entry.data if isinstance(old_entry, pygit2.Blob) else None
-                problem = _key_problem(home, fpr, new, old)
+                problem = _key_problem(home, fpr, new, old, self._issuer_importer(home))
                 if problem is not None:
                     self.fail(path, problem)
                     self.bad_keys.add(fpr)
         finally:
             kill_agent(home)
             shutil.rmtree(home, ignore_errors=True)
+
+    def _issuer_importer(self, home: Path) -> Callable[[set[str]], None]:
+        """Imports into `home` the key files at the head whose fingerprints end in the given
+        long key ids: the keys that added signatures claim to be made by."""
+        def import_issuers(key_ids: set[str]) -> None:
+            tree = self._lookup(self.head, KEYS_DIR)
+            if not isinstance(tree, pygit2.Tree):
+                return
+            blobs = [entry.data for entry in tree
+                     if isinstance(entry, pygit2.Blob) and (fpr := parse_key_path(
+                         f"{KEYS_DIR}/{entry.name}")) is not None and fpr[-16:] in key_ids
+                     and entry.size <= LIMITS.key_file_bytes]
+            if blobs:
+                subprocess.run([gpg_binary(), "--homedir", str(home), "--batch", "--import"],
+                               input=b"".join(blobs), capture_output=True, check=False)
+        return import_issuers
 
     # -- statements --------------------------------------------------------------------------
 
@@ -400,7 +420,8 @@ class _Validation:
 
     def _matches_path(self, statement: str, parsed: AttestationPath, att: Attestation) -> bool:
         s = att.subject
-        if (s.project, s.version, s.sha256) != (parsed.project, parsed.version, parsed.sha256):
+        if (s.project, s.sha256) != (parsed.project, parsed.sha256) or not same_version(
+                s.version, parsed.version):
             self.fail(statement, f"its subject ({s.project} {s.version} sha256 {s.sha256}) does "
                                  "not match the path it sits at; it belongs at "
                                  f"{statement_path(s.project, s.version, s.sha256, att.signer)}")
@@ -566,7 +587,8 @@ def _expected_attestation_path(path: str) -> str | None:
 # -- key material ------------------------------------------------------------------------------
 
 
-def _key_problem(home: Path, fpr: str, new: bytes, old: bytes | None) -> str | None:
+def _key_problem(home: Path, fpr: str, new: bytes, old: bytes | None,
+                 import_issuers: Callable[[set[str]], None]) -> str | None:
     """Why a new or changed key file is refused, or None."""
     if b"PRIVATE KEY BLOCK" in new:
         return "holds a secret key; only public keys belong in keys/"
@@ -584,18 +606,22 @@ def _key_problem(home: Path, fpr: str, new: bytes, old: bytes | None) -> str | N
         return f"holds {len(primaries)} primary keys; a key file holds exactly one"
     if primaries[0][1] != fpr:
         return f"holds key {primaries[0][1]}, not {fpr} as its file name says"
-    if old is None:
-        return None
     try:
-        before = _key_material(home, old)
-    except InputError:
-        return None  # the old file was unreadable; any valid key of the right name replaces it
-    lost = sorted(before - after)
+        if old is not None:
+            packets(old)
+    except ValueError:
+        old = None  # the old file was unreadable; any valid key of the right name replaces it
+    try:
+        problems = (refused_additions(old, new)
+                    + unverified_additions(home, old, new, import_issuers))
+        lost = lost_packets(old, new) if old is not None else []
+    except ValueError as e:
+        return f"is not OpenPGP key material signoff can read: {e}"
     if lost:
-        described = "; ".join(_describe(item) for item in lost[:5])
-        return (f"loses material it had: {described}. A key file may only gain certifications, "
-                "user IDs, subkeys or a revocation")
-    return None
+        return (f"loses material it had: {'; '.join(lost[:5])}. Every packet of a key file "
+                "must stay byte for byte; a key file may only gain certifications, user IDs, "
+                "subkeys or a revocation")
+    return problems[0] if problems else None
 
 
 def _key_material(home: Path, armored: bytes) -> set[tuple[str, ...]]:
@@ -623,16 +649,3 @@ def _key_material(home: Path, armored: bytes) -> set[tuple[str, ...]]:
             items.add((kind, *context, f[4], f[5], f[10]))
         last = kind
     return items
-
-
-def _describe(item: tuple[str, ...]) -> str:
-    kind = item[0]
-    if kind in ("sig", "rev"):
-        what = "revocation" if kind == "rev" else "certification"
-        on = " ".join(x for x in item[1:-3] if x) or "the key"
-        return f"{what} by {item[-3]} made at {item[-2]} on {on}"
-    if kind == "uid":
-        return f"user ID {item[2]!r}"
-    if kind == "sub":
-        return f"subkey {item[1]}"
-    return " ".join(item)

@@ -134,7 +134,7 @@ def test_an_unsigned_statement_does_not_raise_a_conflict(builder: RegistryBuilde
     fake = builder.registry.read_file(builder.approve("bob", f).path)
     assert fake is not None
     other = "cd" * 32
-    path = f"attestations/ti/ny/tinyhttp/1.0/{other}/{builder.key('bob')}.yaml"
+    path = f"attestations/ti/ny/tinyhttp/1/{other}/{builder.key('bob')}.yaml"
     # A statement claiming another hash for the same name, with no signature: griefing.
     builder.commit_raw({path: fake.replace(_sha(f).encode(), other.encode())})
     builder.policy(roots=["alice"], signers=1)

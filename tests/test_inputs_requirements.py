@@ -154,10 +154,12 @@ def test_includes_are_relative_to_the_including_file(tmp_path: Path) -> None:
                                                + A + "\n")
     (tmp_path / "sub" / "base.txt").write_text("--requirement ../more.txt\n-c pins.txt\n")
     (tmp_path / "more.txt").write_text("beta==1.1 --hash=sha256:" + B + "\n")
-    # Constraints add nothing, even when they are pinned and hashed.
+    # A constraint without a hash only narrows; one with a hash is checked (pip gives a
+    # dependency its constraint's hash: see tests/attacks/test_requirements_options.py).
     (tmp_path / "sub" / "pins.txt").write_text("gamma==0.5 --hash=sha256:" + C + "\nloose\n")
     contents = RequirementsInput(tmp_path / "requirements.txt").read()
-    assert {(f.project, f.sha256) for f in contents.files} == {("alpha", A), ("beta", B)}
+    assert {(f.project, f.sha256) for f in contents.files} == {("alpha", A), ("beta", B),
+                                                               ("gamma", C)}
     assert contents.problems == ()
     beta = next(f for f in contents.files if f.project == "beta")
     assert beta.source.endswith("more.txt:1")

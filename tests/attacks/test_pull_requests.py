@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from signoff.registry.layout import key_path
+from signoff.trust.demo.sample_dists import build_wheel
 from tests.builder import RegistryBuilder
 from tests.harness.cli import run_installed
 
@@ -170,3 +171,65 @@ def test_maintainers_may_restore_a_removed_key(leak: Leak) -> None:
     assert leak.validate(head).returncode == 1
     out = leak.validate(head, "--allow-removals")
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+# -- pull requests that forge or relabel statements -------------------------------------------
+
+
+@pytest.fixture
+def rejected(builder: RegistryBuilder) -> tuple[RegistryBuilder, str, str]:
+    """bob rejected tinyhttp 1.0; returns the builder, the base commit and bob's statement."""
+    builder.key("alice")
+    done = builder.reject("bob", builder.wheel("tinyhttp", "1.0"))
+    return builder, str(builder.registry.head_commit().id), done.path
+
+
+def test_a_rejection_swapped_for_an_approval_under_another_hash_is_refused(
+        rejected: tuple[RegistryBuilder, str, str]) -> None:
+    """Attack: delete bob's rejection and, in the same pull request, add an approval by
+    alice for a rebuilt file with the same name. Gain: the rejection is gone and the
+    replacement file looks vetted."""
+    b, base, statement = rejected
+    other = b.tmp / "other"
+    other.mkdir()
+    rebuilt = build_wheel(other, "tinyhttp", "1.0", requires=["evil"]).path
+    b.commit_raw({statement: None, statement + ".asc": None})
+    done = b.approve("alice", rebuilt)
+    out = run_installed("registry", "validate", "--registry", str(b.registry.path), "--base",
+                        base, "--head", str(b.registry.head_commit().id), timeout=TIMEOUT)
+    assert "Traceback" not in out.stderr
+    _refused(out, statement, needle="removes an attestation")
+    assert done.path.split("/")[-2] != statement.split("/")[-2]
+
+
+def test_a_statement_relabelled_as_another_signer_is_refused(
+        rejected: tuple[RegistryBuilder, str, str]) -> None:
+    """Attack: copy bob's signed statement and signature to alice's file name in the same
+    folder. Gain: one signer's statement counted twice, once under a name it was not signed
+    by."""
+    b, base, statement = rejected
+    as_alice = statement.rsplit("/", 1)[0] + f"/{b.key('alice')}.yaml"
+    b.commit_raw({as_alice: b.registry.read_file(statement) or b"",
+                  as_alice + ".asc": b.registry.read_file(statement + ".asc") or b""})
+    out = run_installed("registry", "validate", "--registry", str(b.registry.path), "--base",
+                        base, "--head", str(b.registry.head_commit().id), timeout=TIMEOUT)
+    assert "Traceback" not in out.stderr
+    _refused(out, as_alice, needle="differs from the file name")
+
+
+def test_a_signature_swapped_between_two_statements_is_refused(
+        rejected: tuple[RegistryBuilder, str, str]) -> None:
+    """Attack: bob's later approval of another file is paired with the signature of his
+    rejection, and the other way round. Gain: each statement carries a good signature by
+    bob, just over the other's bytes."""
+    b, base, statement = rejected
+    other = b.approve("bob", b.wheel("tinyhttp", "1.1")).path
+    base = str(b.registry.head_commit().id)
+    sig_a = b.registry.read_file(statement + ".asc") or b""
+    sig_b = b.registry.read_file(other + ".asc") or b""
+    b.commit_raw({statement + ".asc": sig_b, other + ".asc": sig_a})
+    out = run_installed("registry", "validate", "--registry", str(b.registry.path), "--base",
+                        base, "--head", str(b.registry.head_commit().id), timeout=TIMEOUT)
+    assert "Traceback" not in out.stderr
+    _refused(out, statement + ".asc", needle="does not verify")
+    _refused(out, other + ".asc", needle="does not verify")

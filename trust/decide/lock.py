@@ -41,8 +41,10 @@ from signoff.trust.inputs.requirements import (
     RequirementEntry,
     RequirementsDocument,
     RequirementsInput,
+    constraint_matters,
     contents_of,
     parse_requirements,
+    requirement_hashes,
 )
 from signoff.trust.release import InputProblem, ReleaseFile
 from signoff.trust.report.words import describe_all
@@ -222,11 +224,37 @@ class _RequirementsWriter:
 
     def _include(self, include: IncludeLine, original: str) -> list[str]:
         if include.constraint:
+            unvetted = self._unvetted_constraint(include.target)
+            if unvetted is not None:
+                # Without the constraints pip still installs only hashed requirements; with
+                # them, it would take their hashes for dependencies (see requirements.py).
+                return [f"{MARK} {original.strip()} left out: {unvetted}", f"# {original}"]
             target = os.path.relpath(include.target.resolve(), self.out_dir)
             return [f"-c {target}"]
         return [f"{MARK} {original.strip()} (inlined below, vetted)",
                 *self.render(include.target),
                 f"{MARK} end of {include.target.name}"]
+
+    def _unvetted_constraint(self, top: Path) -> str | None:
+        """Why a constraints file (with what it includes) cannot be kept, or None."""
+        files, queue = {top}, [top]
+        while queue:
+            current = queue.pop()
+            for include in self.document.includes:
+                if include.file == current and include.target not in files:
+                    files.add(include.target)
+                    queue.append(include.target)
+        for entry in self.document.entries:
+            if entry.file not in files or not constraint_matters(entry):
+                continue
+            if entry.problem is not None:
+                return f"{entry.source}: {entry.text} {entry.problem}"
+            if entry.other_hashes or not set(entry.sha256) <= self.vetted.get(entry.source,
+                                                                             set()):
+                reasons = "; ".join(dict.fromkeys(self.dropped.get(entry.source, [])))
+                return (f"{entry.source}: {entry.text} has a --hash of a file that is not "
+                        f"vetted{': ' + reasons if reasons else ''}")
+        return None
 
     def _entry(self, entry: RequirementEntry, physical: list[str]) -> list[str]:
         if entry.problem is not None:
@@ -238,7 +266,14 @@ class _RequirementsWriter:
                                      + ("; ".join(reasons) or "no file passes"))
         if kept == set(entry.sha256) and not entry.other_hashes:
             return physical
-        return _without_hashes(physical, kept)
+        cleaned = _without_hashes(physical, kept)
+        wanted = {f"sha256:{digest}" for digest in kept}
+        if requirement_hashes(cleaned, entry.file) == wanted:
+            return cleaned
+        # A spelling the option pattern does not follow (quotes inside the value, a digest
+        # split over lines): write the requirement out anew, with the vetted hashes only.
+        return [f"{MARK} {entry.source} rewritten: only its vetted hashes are kept",
+                " ".join([entry.text, *(f"--hash={h}" for h in sorted(wanted))])]
 
     def _comment_out(self, entry: RequirementEntry, physical: list[str], reason: str
                      ) -> list[str]:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from signoff.attest.errors import AttestationError
 from signoff.attest.gpg import SignatureCheck
 from signoff.attest.model import Attestation, Verdict, load_attestation
+from signoff.attest.names import same_version
 from signoff.registry.history import FirstSeen
 from signoff.registry.layout import parse_attestation_path
 from signoff.registry.repo import StoredAttestation
@@ -175,8 +176,8 @@ def _mismatch(att: Attestation, stored: StoredAttestation, signature: SignatureC
               file: ReleaseFile, now: int) -> Reason | None:
     s = att.subject
     where = parse_attestation_path(stored.path)
-    if where is None or (where.project, where.version, where.sha256) != (
-            s.project, s.version, s.sha256):
+    if where is None or (where.project, where.sha256) != (s.project, s.sha256) or (
+            not same_version(s.version, where.version)):
         return Reason(Code.SUBJECT_MISMATCH,
                       {"project": s.project, "version": s.version, "sha256": s.sha256})
     if not (att.signer == stored.name_fpr == signature.primary_fpr):

@@ -69,6 +69,10 @@ class PipReportInput(DeploymentInput):
         info = fields.table(item.get("download_info"), f"{where}.download_info")
         url = fields.string(info.get("url"), f"{where}.download_info.url")
         requirement = f"{name}=={raw_version} from {url}"
+        kinds = [kind for kind in ("vcs_info", "dir_info", "archive_info") if kind in info]
+        if len(kinds) > 1:
+            raise fields.fail(f"{where}.download_info", f"has both {kinds[0]} and {kinds[1]}: "
+                              "pip writes one")
         if "vcs_info" in info:
             return InputProblem(source, requirement, "is a VCS checkout, not a release file",
                                 project, version)
@@ -89,16 +93,19 @@ class PipReportInput(DeploymentInput):
 
     @staticmethod
     def _sha256(fields: Fields, archive: dict[str, Any], where: str) -> str | None:
-        value: str | None = None
+        found: list[str] = []
         if "hashes" in archive:
             hashes = fields.table(archive["hashes"], f"{where}.hashes")
             value = fields.optional_string(hashes, "sha256", f"{where}.hashes")
-        if value is None and "hash" in archive:
+            found += [value] if value is not None else []
+        if "hash" in archive:
             name, _, digest = fields.string(archive["hash"], f"{where}.hash").partition("=")
-            value = digest if name == "sha256" else None
-        if value is None:
-            return None
+            found += [digest] if name == "sha256" else []
         try:
-            return normalize_sha256(value)
+            digests = {normalize_sha256(value) for value in found}
         except ValueError as e:
             raise fields.fail(where, str(e)) from e
+        if len(digests) > 1:
+            # Which one pip checked is not in the report; neither can be trusted alone.
+            raise fields.fail(where, "`hash` and `hashes` name different sha256 digests")
+        return next(iter(digests), None)

@@ -5,7 +5,10 @@ Every `[[packages]]` entry names its files in `sdist`, `wheels` or `archive`, ea
 the file name is taken. A file without a sha256 is a problem (attestations name files by sha256).
 A package's `version` is optional in PEP 751; when it is missing the version is read from the file
 name. `vcs` and `directory` packages are source trees, not release files: they are problems,
-except a `directory` at `.`, which is the project the lock was made for (the user's own code).
+except a package whose only source is a `directory` at `.`, which is the project the lock was made
+for (the user's own code). PEP 751 makes `vcs`, `directory`, `archive` and the index files
+(`sdist`, `wheels`) exclusive: a package that mixes them is refused as malformed, since an
+installer may take whichever it prefers, and only some of them can be vetted.
 TOML gives no line numbers once parsed, so sources read `pylock.toml: packages[2].wheels[0]`.
 """
 
@@ -24,6 +27,10 @@ from signoff.trust.inputs.interface import (
     read_toml,
 )
 from signoff.trust.release import InputProblem, ReleaseFile
+
+# PEP 751's mutually exclusive source kinds, and the keys that make each.
+_SOURCE_KINDS = {"vcs": ("vcs",), "directory": ("directory",), "archive": ("archive",),
+                 "index files": ("sdist", "wheels")}
 
 
 @dataclass(frozen=True)
@@ -88,15 +95,20 @@ class PylockInput(DeploymentInput):
             return LocatedEntry(number, "package", None,
                                 InputProblem(source, requirement, reason, project, version))
 
+        kinds = [kind for kind, keys in _SOURCE_KINDS.items() if any(k in package for k in keys)]
+        if len(kinds) > 1:
+            raise fields.fail(where, f"mixes {' and '.join(kinds)} sources, which PEP 751 makes "
+                              "exclusive: an installer may pick any of them")
         if "directory" in package:
             directory = fields.table(package["directory"], f"{where}.directory")
             path = fields.optional_string(directory, "path", f"{where}.directory")
             if path in (".", "./"):
                 return []
             return [problem("is a local directory (a source tree), not a release file")]
-        located = [problem("is a VCS checkout, not a release file")] if "vcs" in package else []
-        if not artifacts and "vcs" not in package:
-            located.append(problem("names no file to install"))
+        if "vcs" in package:
+            fields.table(package["vcs"], f"{where}.vcs")
+            return [problem("is a VCS checkout, not a release file")]
+        located = [] if artifacts else [problem("names no file to install")]
         for part, index, artifact_where, artifact in artifacts:
             located.append(LocatedEntry(number, part, index, self._artifact(
                 fields, artifact, artifact_where, project, version)))

@@ -17,14 +17,28 @@ that `signoff lock` can rewrite the file in place, keeping comments, markers and
 are not evaluated: every requirement is checked, whatever platform it is meant for, because a
 lock file is usually shared by several.
 
-Not supported, as errors or problems rather than silently: remote (`http:`) includes, `${VAR}`
-expansion in include paths (pip expands environment variables; an include naming one is reported
-as missing).
+Text pip reads differently from a plain reading is refused, naming the file and the line:
+- `${VAR}` anywhere outside a comment. pip expands environment variables after joining lines and
+  before parsing options, so `${EXTRA}` can become `--hash=sha256:<evil>` or
+  `--no-require-hashes` at install time; nothing written there can be vetted now.
+- Encodings other than UTF-8. pip decodes a BOM's or a `# -*- coding: X -*-` line's encoding, and
+  falls back to the locale's when UTF-8 fails; a file that reads one way here and another way
+  under the installer's locale (bytes that decode to a line break, say) cannot be vetted.
+- Options that pip 23.1 and later refuse and older pip honoured (`--global-option`,
+  `--install-option`), and every option pip does not know.
+Remote (`http:`) includes are not followed (an error).
+
+Constraints (`-c`) only narrow what is installed, except for one thing: pip takes the `--hash`
+of a constraint for a dependency the requirements do not list. So a constraint with a hash is
+checked like a requirement, and a URL constraint is a problem; other constraints are skipped.
 """
 
 from __future__ import annotations
 
+import codecs
 import os
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +57,13 @@ from signoff.trust.release import InputProblem, ReleaseFile
 
 # The hash names pip accepts for --hash; anything else is an error to pip as well.
 _PIP_HASH_NAMES = frozenset({"sha256", "sha384", "sha512"})
+
+# What pip's expand_env_variables would replace, and anything like it: refused outright.
+_ENV_VARIABLE = re.compile(r"\$\{[^}]*\}")
+# Per-requirement options older pip passed to setup.py; pip 23.1 and later refuse them.
+_BUILD_OPTIONS = ("install_options", "global_options")
+_UTF8_NAMES = frozenset({"utf-8", "utf8", "ascii", "us-ascii"})
+_PEP263 = re.compile(rb"coding[:=]\s*([-\w.]+)")
 
 NOT_PINNED = "is not pinned with == (hash-checking mode needs an exact version)"
 NO_HASH = "has no --hash (hash-checking mode needs the hash of every file it may install)"
@@ -73,6 +94,8 @@ class RequirementEntry:
     """Other --hash options (`sha512:...`) as written: pip accepts a file matching any of them."""
     is_constraint: bool
     """Read from a `-c` file: it limits versions but installs nothing."""
+    has_link: bool
+    """Names a URL, a path or an editable rather than an index requirement."""
     problem: str | None
     """Why it cannot be checked (unpinned, no hash, a URL), or None."""
 
@@ -133,7 +156,7 @@ def contents_of(document: RequirementsDocument) -> InputContents:
     files: list[ReleaseFile] = []
     problems: list[InputProblem] = []
     for entry in document.entries:
-        if entry.is_constraint:
+        if entry.is_constraint and not constraint_matters(entry):
             continue
         if entry.problem is not None:
             problems.append(InputProblem(entry.source, entry.text, entry.problem,
@@ -152,6 +175,15 @@ def contents_of(document: RequirementsDocument) -> InputContents:
         files.extend(ReleaseFile(entry.project, entry.version, digest, source=entry.source)
                      for digest in entry.sha256)
     return InputContents(tuple(files), tuple(problems))
+
+
+def constraint_matters(entry: RequirementEntry) -> bool:
+    """Whether a constraint can widen what pip installs: it has a --hash, or names a URL.
+
+    pip (20.3 and later) gives a dependency that no requirement hashes the hashes of its
+    constraint, so those must be vetted; any other constraint only narrows the choice.
+    """
+    return bool(entry.sha256 or entry.other_hashes or entry.has_link)
 
 
 def parse_requirements(path: Path) -> RequirementsDocument:
@@ -178,21 +210,10 @@ class _Reader:
             # Each file including the next one twice doubles the work at every level.
             raise InputFormatError(f"more than {LIMITS.include_files} files read through -r/-c "
                                    "includes; refusing", file=path)
-        data = read_bounded(path, "requirements file")
-        try:
-            raw_lines = prp.auto_decode(data).splitlines()
-        except UnicodeDecodeError as e:
-            line = data[: e.start].count(b"\n") + 1
-            raise InputFormatError("is not UTF-8 (nor marked with a BOM as UTF-16 or UTF-32)",
-                                   file=path, line=line) from e
+        text = _decode(read_bounded(path, "requirements file"), path)
+        raw_lines = text.splitlines()
         self.lines.setdefault(path, tuple(raw_lines))
-        try:
-            parsed_items = list(prp.RequirementsFile.parse(str(path), include_nested=False))
-        except (prp.PipError, OSError, UnicodeError) as e:
-            raise InputFormatError(f"cannot parse requirements file: {e}", file=path) from e
-        for item in parsed_items:
-            if isinstance(item, prp.CommentRequirementLine):
-                continue
+        for item in _parse_text(text, path, is_constraint):
             line = int(item.line_number)
             end_line = _end_line(raw_lines, line)
             if isinstance(item, prp.InvalidRequirementLine):
@@ -231,6 +252,113 @@ class _Reader:
             self.parse_file(included, is_constraint=nested_constraint, chain=(here, *chain))
 
 
+def requirement_hashes(lines: list[str], path: Path) -> set[str] | None:
+    """The `--hash` values (`sha256:HEX`) of the one requirement `lines` hold, as pip reads them.
+
+    None when the lines do not hold exactly one requirement: `lock` then writes the requirement
+    out anew rather than trust an edit it cannot read back.
+    """
+    try:
+        items = [item for item in _parse_text("\n".join(lines), path, False)
+                 if not isinstance(item, (prp.OptionLine, prp.InvalidRequirementLine))]
+    except InputFormatError:
+        return None
+    if len(items) != 1:
+        return None
+    return {str(option).lower() for option in items[0].hash_options or ()}
+
+
+def _decode(data: bytes, path: Path) -> str:
+    """The text of a requirements file, when every pip on every locale reads the same text."""
+    for bom, _ in prp.BOMS:
+        if data.startswith(bom):
+            if bom != codecs.BOM_UTF8:
+                raise InputFormatError("starts with a UTF-16 or UTF-32 byte-order mark; write "
+                                       "it as UTF-8", file=path, line=1)
+            data = data[len(bom):]
+            break
+    for number, first in enumerate(data.split(b"\n")[:2], start=1):
+        declared = _PEP263.search(first) if first[:1] == b"#" else None
+        if declared and declared.group(1).decode("ascii").lower() not in _UTF8_NAMES:
+            raise InputFormatError(f"declares the encoding {declared.group(1).decode()!r}; "
+                                   "only UTF-8 is read the same by every pip", file=path,
+                                   line=number)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputFormatError("is not UTF-8 (pip would fall back to the installing machine's "
+                               "locale, so what it reads cannot be vetted)", file=path,
+                               line=data[: e.start].count(b"\n") + 1) from e
+
+
+def _parse_text(text: str, path: Path, is_constraint: bool) -> Iterator[Any]:
+    """pip's reading of one file's text, line by line, as pip-requirements-parser items.
+
+    The parser's own `RequirementsFile.parse` re-reads the file by name, decoding it with the
+    locale's encoding; this runs the same steps over the text already read and vetted.
+    """
+    line_parser = prp.get_line_parser()
+    for numbered in prp.preprocess(text):
+        if isinstance(numbered, prp.CommentLine):
+            continue
+        line_number, line = numbered
+        variable = _ENV_VARIABLE.search(line)
+        if variable:
+            raise InputFormatError(
+                f"{variable.group(0)} is an environment variable that pip "
+                "expands at install time, into anything (a --hash, an option); signoff cannot "
+                "vet it: write the value out, or set pip's own PIP_* variables instead",
+                file=path, line=line_number)
+        requirement_line = prp.RequirementLine(line=line, line_number=line_number,
+                                               filename=str(path))
+        try:
+            requirement_string, options, arguments = line_parser(line)
+            parsed_line = prp.ParsedLine(requirement_string=requirement_string, options=options,
+                                         is_constraint=is_constraint,
+                                         requirement_line=requirement_line, arguments=arguments)
+        except Exception as e:  # optparse's errors, shlex's ValueError: all a bad line
+            message = e.msg if isinstance(e, prp.OptionParsingError) else str(e)
+            yield prp.InvalidRequirementLine(requirement_line=requirement_line,
+                                             error_message=message)
+            continue
+        if not parsed_line.is_requirement and getattr(options, "hashes", None):
+            # pip ignores it with a warning; kept, it could be joined to a requirement by an
+            # edit or another tool, and `lock` would copy an unvetted hash.
+            raise InputFormatError("--hash without a requirement on its line (pip ignores "
+                                   "it); put it on the requirement's line or remove it",
+                                   file=path, line=line_number)
+        for parsed in prp.handle_line(parsed_line):
+            yield from _built(parsed)
+
+
+def _built(parsed: Any) -> Iterator[Any]:
+    """What `RequirementsFile.parse` makes of one handled line (legacy options are errors)."""
+    if isinstance(parsed, prp.InvalidRequirementLine):
+        yield parsed
+    elif isinstance(parsed, prp.OptionLine):
+        legacy = [prp.OPT_BY_OPTIONS_DEST[o] for o in parsed.options
+                  if o in prp.LEGACY_OPTIONS_DEST]
+        if legacy:
+            yield prp.InvalidRequirementLine(requirement_line=parsed.requirement_line,
+                                             error_message=f"unsupported option: {legacy[0]}")
+        else:
+            yield parsed
+    else:
+        try:
+            req = prp.build_req_from_parsedreq(parsed)
+        except Exception as e:  # the parser raises bare exceptions for bad requirements
+            yield prp.InvalidRequirementLine(requirement_line=parsed.requirement_line,
+                                             error_message=str(e).strip())
+            return
+        if req.invalid_options:
+            options = prp.dumps_global_options(req.invalid_options)
+            yield prp.InvalidRequirementLine(
+                requirement_line=parsed.requirement_line,
+                error_message=f"options not allowed on a requirement line: {options}")
+        else:
+            yield req
+
+
 def _end_line(raw_lines: list[str], line: int) -> int:
     # pip's join_lines: a line ending in a backslash continues, unless it is a comment.
     end = line
@@ -248,31 +376,44 @@ def _entry(path: Path, line: int, end_line: int, item: Any, is_constraint: bool
     if marker is not None and "; " not in text:
         text = f"{text}; {marker}"
     project = normalize_project(req.name) if req is not None else None
+    build_options = [name for name in _BUILD_OPTIONS if getattr(item, name, None)]
+    if build_options:
+        option = "--" + build_options[0].removesuffix("s").replace("_", "-")
+        raise InputFormatError(f"{option} is passed to setup.py by older pip (and refused by "
+                               "pip 23.1 and later); signoff cannot vet what it does",
+                               file=path, line=line)
+    sha256, other = _hashes(item, path, line)
+    has_link = isinstance(item, prp.EditableRequirement) or item.link is not None
 
-    other: list[str] = []
-
-    def entry(version: str | None, sha256: tuple[str, ...], problem: str | None
-              ) -> RequirementEntry:
-        return RequirementEntry(path, line, end_line, text, marker, project, version, sha256,
-                                tuple(other), is_constraint, problem)
+    def entry(version: str | None, problem: str | None) -> RequirementEntry:
+        return RequirementEntry(path, line, end_line, text, marker, project, version,
+                                sha256, other, is_constraint, has_link, problem)
 
     if isinstance(item, prp.EditableRequirement):
-        return entry(None, (), "is an editable requirement: a source tree, not a release file")
+        return entry(None, "is an editable requirement: a source tree, not a release file")
     if item.link is not None:
-        return entry(None, (), "is a URL or path requirement: signoff checks pinned index "
-                               "requirements only")
+        return entry(None, "is a URL or path requirement: signoff checks pinned index "
+                           "requirements only")
     if req is None:
-        return entry(None, (), "names no project")
+        return entry(None, "names no project")
     specifiers = list(req.specifier)
     if len(specifiers) != 1 or specifiers[0].operator not in ("==", "===") \
             or "*" in specifiers[0].version:
-        return entry(None, (), NOT_PINNED)
+        return entry(None, NOT_PINNED)
     try:
         version = normalize_version(specifiers[0].version)
     except ValueError:
-        return entry(None, (), f"is pinned to {specifiers[0].version!r}, not a PEP 440 version")
+        return entry(None, f"is pinned to {specifiers[0].version!r}, not a PEP 440 version")
+    if not sha256:
+        return entry(version, NO_SHA256 if other else NO_HASH)
+    return entry(version, None)
+
+
+def _hashes(item: Any, path: Path, line: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The sha256 digests of a line's --hash options, and the other (sha384, sha512) options."""
     sha256: list[str] = []
-    for option in item.hash_options:
+    other: list[str] = []
+    for option in item.hash_options or ():
         name, sep, digest = str(option).partition(":")
         if not sep or name not in _PIP_HASH_NAMES:
             raise InputFormatError(f"bad --hash {option!r}: expected sha256:HEX (pip allows "
@@ -284,6 +425,4 @@ def _entry(path: Path, line: int, end_line: int, item: Any, is_constraint: bool
             sha256.append(normalize_sha256(digest))
         except ValueError as e:
             raise InputFormatError(f"bad --hash {option!r}: {e}", file=path, line=line) from e
-    if not sha256:
-        return entry(version, (), NO_SHA256 if other else NO_HASH)
-    return entry(version, tuple(dict.fromkeys(sha256)), None)
+    return tuple(dict.fromkeys(sha256)), tuple(other)

@@ -11,7 +11,9 @@ Which packages are release files:
   problem, except a local one: uv records no hash for files it finds through `--find-links` on a
   local folder, only a path (relative to that folder, itself relative to the lock). Such a file
   is checked by hashing it, bounded, like a folder input.
-- `git`, `directory` and `path` packages without files are source trees: problems.
+- `git`, `directory`, `editable` and `virtual` packages (outside the lock's folder) are source
+  trees: problems, even when they also list files, since uv builds them from their source. So is a
+  source of a kind this reader does not know. A `path` package without files is one too.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ from signoff.trust.inputs.interface import (
 from signoff.trust.release import InputProblem, ReleaseFile
 
 _LOCAL_PROJECT_SOURCES = ("editable", "virtual")
+# Source kinds whose files are release files; anything else is built from a source tree.
+_FILE_SOURCES = ("registry", "url", "path")
 
 
 class UvLockInput(DeploymentInput):
@@ -65,6 +69,13 @@ class UvLockInput(DeploymentInput):
         kind = next(iter(source_table), None)
         if kind in _LOCAL_PROJECT_SOURCES and self._inside_lock_folder(
                 fields.string(source_table[kind], f"{where}.source.{kind}")):
+            return
+        trees = [key for key in source_table if key not in (*_FILE_SOURCES, "subdirectory")]
+        if source_table and (trees or kind not in _FILE_SOURCES):
+            problems.append(InputProblem(
+                f"{self.path}: {where} ({requirement})", requirement,
+                f"is built from a {(trees or [str(kind)])[0]} source, not a release file",
+                project, version))
             return
         base = self._file_base(fields, source_table, where)
         artifacts: list[tuple[str, dict[str, Any]]] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-_DURATION_RE = re.compile(r"^([0-9]{1,9})([smhdw])$")
+_DURATION_RE = re.compile(r"^([0-9]{1,9})([smhdw])\Z")
 
 
 def parse_duration(text: str) -> int:

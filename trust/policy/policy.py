@@ -244,6 +244,11 @@ class _PolicyReader:
                 if target not in implies:
                     raise self.fail(f"criteria.{name} implies unknown criterion {target!r}",
                                     ("criteria", name, "implies", i))
+        loop = _implication_loop(implies)
+        if loop:
+            raise self.fail("criteria imply each other in a loop: " + " -> ".join(loop)
+                            + " (a criterion that implies itself is a mistake)",
+                            ("criteria", loop[0]))
         return CriteriaGraph(implies)
 
     def requirement(self, data: dict[str, Any], base: Requirement | None,
@@ -297,3 +302,24 @@ class _PolicyReader:
                               self.requirement(require, base, criteria, "rules",
                                                (*at, "require")), i))
         return tuple(found)
+
+
+def _implication_loop(implies: dict[str, tuple[str, ...]]) -> list[str]:
+    """A loop `a -> b -> a` among the implications, or an empty list (iterative: no recursion)."""
+    done: set[str] = set()
+    for start in implies:
+        if start in done:
+            continue
+        path = [start]
+        pending = [iter(implies[start])]
+        while pending:
+            target = next(pending[-1], None)
+            if target is None:
+                done.add(path.pop())
+                pending.pop()
+            elif target in path:
+                return [*path[path.index(target):], target]
+            elif target not in done:
+                path.append(target)
+                pending.append(iter(implies[target]))
+    return []
