@@ -17,61 +17,106 @@ is the text a person needs to act on.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from importlib import metadata
+from importlib import import_module
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from signoff.attest.errors import (
-    AttestationError,
-    EnvironmentProblem,
-    GpgError,
-    InputError,
-    LockError,
-    MaintainerRuleError,
-    PolicyError,
-    RegistryError,
-    RollbackError,
-    SignoffError,
-    TransportError,
-)
-from signoff.trust.decide.checker import CheckReport, CheckSession
-from signoff.trust.decide.explain import (
-    ExplainReport,
-    Explanation,
-    explain,
-    explain_inputs,
-    explain_release,
-    explain_verdicts,
-    parse_pin,
-)
-from signoff.trust.decide.lock import (
-    LockResult,
-    lock_pylock,
-    lock_requirements,
-)
-from signoff.trust.decide.lock import lock as lock_detected
-from signoff.trust.decide.rules import FileVerdict, Finding, JudgedAttestation
-from signoff.trust.decide.versions import (
-    VersionsReport,
-    VersionStatus,
-    newest_passing,
-    parse_project_and_spec,
-    version_statuses,
-)
-from signoff.trust.inputs.gather import gather_inputs
-from signoff.trust.outcomes import Code, Reason
-from signoff.trust.policy.policy import DEFAULT_POLICY, Policy, load_policy
-from signoff.trust.release import InputProblem, ReleaseFile
-from signoff.trust.wot.engine import TrustResult
-from signoff.trust.wot.keys import KeySet
+# Every name below is imported when first used (PEP 562), so that importing any part of the
+# package, `signoff --help` included, does not load pygit2, GnuPG and the whole decision core.
+if TYPE_CHECKING:
+    from signoff.attest.errors import (
+        AttestationError,
+        EnvironmentProblem,
+        GpgError,
+        InputError,
+        LockError,
+        MaintainerRuleError,
+        PolicyError,
+        RegistryError,
+        RollbackError,
+        SignoffError,
+        TransportError,
+    )
+    from signoff.trust.decide.checker import CheckReport, CheckSession
+    from signoff.trust.decide.explain import (
+        ExplainReport,
+        Explanation,
+        explain,
+        explain_inputs,
+        explain_release,
+        explain_verdicts,
+        parse_pin,
+    )
+    from signoff.trust.decide.lock import LockResult
+    from signoff.trust.decide.rules import FileVerdict, Finding, JudgedAttestation
+    from signoff.trust.decide.versions import (
+        VersionsReport,
+        VersionStatus,
+        newest_passing,
+        parse_project_and_spec,
+        version_statuses,
+    )
+    from signoff.trust.inputs.gather import gather_inputs
+    from signoff.trust.outcomes import Code, Reason
+    from signoff.trust.policy.policy import DEFAULT_POLICY, Policy, load_policy
+    from signoff.trust.release import InputProblem, ReleaseFile
+    from signoff.trust.wot.engine import TrustResult
+    from signoff.trust.wot.keys import KeySet
+
+    __version__: str
+
+
+_LAZY: dict[str, tuple[str, str]] = {
+    **{name: ("signoff.attest.errors", name) for name in (
+        "AttestationError", "EnvironmentProblem", "GpgError", "InputError", "LockError",
+        "MaintainerRuleError", "PolicyError", "RegistryError", "RollbackError", "SignoffError",
+        "TransportError")},
+    **{name: ("signoff.trust.decide.checker", name) for name in ("CheckReport", "CheckSession")},
+    **{name: ("signoff.trust.decide.explain", name) for name in (
+        "ExplainReport", "Explanation", "explain", "explain_inputs", "explain_release",
+        "explain_verdicts", "parse_pin")},
+    **{name: ("signoff.trust.decide.lock", name) for name in (
+        "LockResult",)},
+    **{name: ("signoff.trust.decide.rules", name) for name in (
+        "FileVerdict", "Finding", "JudgedAttestation")},
+    **{name: ("signoff.trust.decide.versions", name) for name in (
+        "VersionsReport", "VersionStatus", "newest_passing", "parse_project_and_spec",
+        "version_statuses")},
+    "gather_inputs": ("signoff.trust.inputs.gather", "gather_inputs"),
+    **{name: ("signoff.trust.outcomes", name) for name in ("Code", "Reason")},
+    **{name: ("signoff.trust.policy.policy", name) for name in (
+        "DEFAULT_POLICY", "Policy", "load_policy")},
+    **{name: ("signoff.trust.release", name) for name in ("InputProblem", "ReleaseFile")},
+    "TrustResult": ("signoff.trust.wot.engine", "TrustResult"),
+    "KeySet": ("signoff.trust.wot.keys", "KeySet"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first use (PEP 562); `__version__` reads the installed
+    metadata."""
+    if name == "__version__":
+        from importlib import metadata
+
+        try:
+            return metadata.version("signoff")
+        except metadata.PackageNotFoundError:  # a source tree that is not installed
+            return "0+unknown"
+    if name in _LAZY:
+        module, attribute = _LAZY[name]
+        value = getattr(import_module(module), attribute)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'signoff' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The module's names, the ones not imported yet included."""
+    return sorted({*globals(), *__all__})
+
 
 LockInputKind = Literal["detect", "requirements", "pylock"]
 """How `lock` reads its input: by its name, or as the format given."""
-
-try:
-    __version__ = metadata.version("signoff")
-except metadata.PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -130,6 +175,8 @@ def open_registries(policy: Policy, *, now: int | None = None, state_dir: Path |
     `$XDG_STATE_HOME/signoff`), and `accept_rewrite` accepts one announced history rewrite.
     Raises RollbackError, MaintainerRuleError or another RegistryError when a check fails.
     """
+    from signoff.trust.decide.checker import CheckSession
+
     return CheckSession.open(policy, now, state_dir=state_dir, accept_rewrite=accept_rewrite)
 
 
@@ -146,6 +193,9 @@ def lock(session: CheckSession, source: Path, output: Path,
          kind: LockInputKind = "detect") -> LockResult:
     """Write `source` (a requirements file or a pylock.toml) to `output`, keeping only the
     files that pass; `kind` says how to read it when its name does not."""
+    from signoff.trust.decide.lock import lock as lock_detected
+    from signoff.trust.decide.lock import lock_pylock, lock_requirements
+
     if kind == "requirements":
         return lock_requirements(source, session.check, output)
     if kind == "pylock":

@@ -18,12 +18,16 @@ The command line maps every one of them to exit code 2.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 # ---- the root --------------------------------------------------------------------------------
 
 
 class SignoffError(Exception):
     """Root of every error signoff raises on purpose."""
+
+    code: ClassVar[str] = "error"
+    """Stable name of the kind of error, for JSON output (`{"error": {"code": ...}}`)."""
 
     def __init__(self, message: str, *, file: str | Path | None = None, line: int | None = None,
                  hint: str | None = None) -> None:
@@ -51,17 +55,25 @@ class SignoffError(Exception):
 class InputError(SignoffError):
     """Something the user gave is malformed: a file, a flag, a policy."""
 
+    code: ClassVar[str] = "input"
+
 
 class PolicyError(InputError):
     """The policy file is malformed or asks for something impossible."""
+
+    code: ClassVar[str] = "policy"
 
 
 class InputFormatError(InputError):
     """A deployment input is malformed, missing or too large; names the file and the line."""
 
+    code: ClassVar[str] = "input-format"
+
 
 class LockError(InputError):
     """The vetted lock could not be produced or did not verify; nothing was written."""
+
+    code: ClassVar[str] = "lock"
 
 
 # ---- the registry's fault --------------------------------------------------------------------
@@ -70,17 +82,25 @@ class LockError(InputError):
 class RegistryError(SignoffError):
     """A registry is missing, malformed, or its history is not as required."""
 
+    code: ClassVar[str] = "registry"
+
 
 class AttestationError(RegistryError):
     """An attestation's (or its signature's) bytes do not follow the schema."""
+
+    code: ClassVar[str] = "attestation"
 
 
 class CorruptObject(RegistryError):
     """A registry object that cannot be read: truncated, damaged or missing."""
 
+    code: ClassVar[str] = "corrupt-object"
+
 
 class RollbackError(RegistryError):
     """A registry's head does not descend from the last head this client verified."""
+
+    code: ClassVar[str] = "rollback"
 
     def __init__(self, registry: str, recorded: str, head: str, record_file: Path) -> None:
         self.registry = registry
@@ -97,6 +117,8 @@ class RollbackError(RegistryError):
 class MaintainerRuleError(RegistryError):
     """A main-line commit is not signed by a maintainer, or the rule cannot be checked."""
 
+    code: ClassVar[str] = "maintainers"
+
     def __init__(self, message: str, registry: str, commit: str | None = None,
                  hint: str | None = None) -> None:
         self.commit = commit
@@ -105,6 +127,8 @@ class MaintainerRuleError(RegistryError):
 
 class SyncConflict(RegistryError):
     """Fork and upstream both changed the same signed paths; the fork was left untouched."""
+
+    code: ClassVar[str] = "sync-conflict"
 
     def __init__(self, registry: str, paths: list[str]) -> None:
         self.paths = paths
@@ -125,9 +149,13 @@ class SyncConflict(RegistryError):
 class EnvironmentProblem(SignoffError):
     """The machine is not as needed: gpg missing, a key not found, a disk full."""
 
+    code: ClassVar[str] = "environment"
+
 
 class GpgError(EnvironmentProblem):
     """GnuPG failed, or could not be run."""
+
+    code: ClassVar[str] = "gpg"
 
 
 # ---- transport -------------------------------------------------------------------------------
@@ -135,3 +163,5 @@ class GpgError(EnvironmentProblem):
 
 class TransportError(SignoffError):
     """A remote could not be reached or read: the network, a server, a URL."""
+
+    code: ClassVar[str] = "transport"

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.builder import RegistryBuilder
+from tests.harness.cli import EXAMPLE_SIGNOFF_SOURCE
 from tests.harness.gnupg import start_run_folder, sweep_run_folder
 
 _RUN: dict[str, Path] = {}
@@ -27,6 +28,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """Put the run in its own folder, pytest's temporary folders included."""
     if hasattr(config, "workerinput"):  # an xdist worker: its controller owns the folder
         return
+    os.environ.setdefault("SIGNOFF_SOURCE", EXAMPLE_SIGNOFF_SOURCE)
     run = start_run_folder()
     _RUN["folder"] = run
     # A run stopped with SIGTERM ends like one stopped with ^C: the folder is still swept.

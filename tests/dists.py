@@ -10,6 +10,7 @@ index written here.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import subprocess
 import sys
@@ -40,6 +41,14 @@ class DistSet:
     def wheel(self, project: str, version: str) -> Dist:
         """The wheel of one project version."""
         return next(d for d in self.of(project, version) if d.filename.endswith(".whl"))
+
+
+def hashed_requirements(path: Path, *files: Path) -> Path:
+    """A requirements file at `path` pinning each release file by name, version and sha256."""
+    path.write_text("".join(
+        f"{f.name.split('-')[0]}=={f.name.split('-')[1]} "
+        f"--hash=sha256:{hashlib.sha256(f.read_bytes()).hexdigest()}\n" for f in files))
+    return path
 
 
 def build_standard_set(folder: Path) -> DistSet:

@@ -64,7 +64,7 @@ def test_attest_refuses_bad_arguments_with_exit_2(tmp_path: Path) -> None:
         for args in cases:
             result = run_cli(*args, "--registry", str(reg), env=env)
             assert result.returncode == 2, (args, result.stdout, result.stderr)
-            assert result.stderr.startswith("error: "), result.stderr
+            assert result.stderr.startswith("signoff: error: "), result.stderr
         head = git(reg, "rev-list", "--count", "HEAD")
         assert head.strip() == "1"  # nothing was committed
 

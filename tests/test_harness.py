@@ -44,9 +44,9 @@ def test_the_in_process_cli_gives_exit_code_and_streams_and_restores_the_process
     done = run_cli("registry", "init", str(tmp_path / "reg"), "--name", "a\nb", cwd=tmp_path,
                    env={"SIGNOFF_HARNESS_PROBE": "1"})
     assert (done.returncode, done.stdout) == (2, "")
-    assert done.stderr.startswith("error: registry name 'a\\nb' must be one short line")
+    assert done.stderr.startswith("signoff: error: registry name 'a\\nb' must be one short line")
     usage = run_cli("no-such-command")
-    assert usage.returncode == 2 and "No such command" in usage.stderr
+    assert usage.returncode == 2 and "no such command" in usage.stderr
     assert (os.getcwd(), dict(os.environ)) == (cwd, env)
 
 

@@ -152,7 +152,7 @@ def _file_dir_submodule(b: RegistryBuilder, v: Vouched) -> None:
 
 
 HOSTILE_SIGNATURES: dict[str, tuple[Callable[[RegistryBuilder, Vouched], None], str]] = {
-    "two signatures in one file": (_sig_twice, "more than one signature"),
+    "two signatures in one file": (_sig_twice, "exactly one armored signature"),
     "binary (dearmored) signature": (_sig_dearmored, "not an armored OpenPGP signature"),
     "text-mode signature": (_sig_textmode, "not a binary signature"),
     "clearsigned file instead of detached": (_sig_clearsigned, "not an armored OpenPGP"),
@@ -161,7 +161,7 @@ HOSTILE_SIGNATURES: dict[str, tuple[Callable[[RegistryBuilder, Vouched], None], 
     "empty signature file": (_sig_empty, "not an armored OpenPGP signature"),
     "signature path is a folder": (_sig_is_a_folder, "no signature file"),
     "oversized signature": (_sig_oversized, "over its size cap"),
-    "statement with a BOM prepended": (_stmt_bom, "BAD signature"),
+    "statement with a BOM prepended": (_stmt_bom, "byte-order mark"),
     "statement with CRLF line endings": (_stmt_crlf, "BAD signature"),
     "statement nested 30,000 deep": (_stmt_deep, "nesting depth"),
     "statement not UTF-8": (_stmt_not_utf8, "not valid UTF-8"),

@@ -258,7 +258,7 @@ def test_lock_command_exit_codes_and_summary(builder: RegistryBuilder) -> None:
     done = run_cli("lock", "-r", str(given), "-o", str(work / "out.txt"), "--policy", policy)
     assert done.returncode == 0, done.stderr
     done = run_cli("lock", str(given), "--policy", policy)
-    assert done.returncode == 2 and done.stderr.startswith("error: "), done.stderr
+    assert done.returncode == 2 and done.stderr.startswith("signoff: error: "), done.stderr
 
 
 def test_lock_refuses_to_replace_anything_but_a_regular_file(tmp_path: Path) -> None:

@@ -9,16 +9,18 @@ from pathlib import Path
 import pygit2
 import yaml
 
-from signoff.registry.templates import PAGES_TEMPLATE_PATHS, VERSION_MARK, pages_template_files
+from signoff.registry.signoff_source import parse_source
+from signoff.registry.templates import INSTALL_MARK, PAGES_TEMPLATE_PATHS, pages_template_files
 from tests.builder import RegistryBuilder
-from tests.harness.cli import run_cli
+from tests.harness.cli import EXAMPLE_SIGNOFF_SOURCE, run_cli
 from tests.test_templates_zizmor import zizmor
 
+EXAMPLE_SOURCE = parse_source(EXAMPLE_SIGNOFF_SOURCE)
 WORKFLOW = ".github/workflows/pages.yml"
 
 
 def test_pages_workflow_passes_zizmor_as_auditor(tmp_path: Path) -> None:
-    for path, data in pages_template_files(["A" * 40]).items():
+    for path, data in pages_template_files(["A" * 40], EXAMPLE_SOURCE).items():
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_bytes(data)
     for persona in ("regular", "auditor"):
@@ -29,8 +31,8 @@ def test_pages_workflow_passes_zizmor_as_auditor(tmp_path: Path) -> None:
 
 
 def test_pages_workflow_shape() -> None:
-    raw = pages_template_files(["A" * 40])[WORKFLOW]
-    assert VERSION_MARK not in raw
+    raw = pages_template_files(["A" * 40], EXAMPLE_SOURCE)[WORKFLOW]
+    assert INSTALL_MARK not in raw
     flow = yaml.safe_load(raw)
     assert flow[True] == {"push": {"branches": ["main"]}} and flow["permissions"] == {}
     assert flow["jobs"]["build"]["permissions"] == {"contents": "read"}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -13,17 +12,14 @@ from signoff.trust.outcomes import Code, Reason
 from signoff.trust.report.github import source_location
 from signoff.trust.report.words import describe
 from tests.builder import RegistryBuilder
+from tests.dists import hashed_requirements
 from tests.harness.cli import run_cli
 
 FPR = "E454ADF5AA72B0972974595963BC7C35FF0B5238"
 
 
 def _requirements(builder: RegistryBuilder, *files: Path) -> Path:
-    req = builder.tmp / "requirements.txt"
-    req.write_text("".join(
-        f"{f.name.split('-')[0]}=={f.name.split('-')[1]} "
-        f"--hash=sha256:{hashlib.sha256(f.read_bytes()).hexdigest()}\n" for f in files))
-    return req
+    return hashed_requirements(builder.tmp / "requirements.txt", *files)
 
 
 @pytest.fixture

@@ -12,9 +12,11 @@ from typing import Any
 import pygit2
 import yaml
 
-from signoff.registry.templates import TEMPLATE_PATHS, VERSION_MARK, template_files
-from tests.harness.cli import run_cli
+from signoff.registry.signoff_source import parse_source
+from signoff.registry.templates import INSTALL_MARK, TEMPLATE_PATHS, template_files
+from tests.harness.cli import EXAMPLE_SIGNOFF_SOURCE, run_cli
 
+EXAMPLE_SOURCE = parse_source(EXAMPLE_SIGNOFF_SOURCE)
 WORKFLOW = ".github/workflows/validate.yml"
 
 
@@ -27,7 +29,7 @@ def zizmor() -> str:
 
 
 def write_templates(root: Path) -> Path:
-    for path, data in template_files().items():
+    for path, data in template_files(EXAMPLE_SOURCE).items():
         target = root / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
@@ -61,8 +63,8 @@ def _load(data: bytes) -> dict[Any, Any]:
 
 
 def test_workflow_shape() -> None:
-    raw = template_files()[WORKFLOW]
-    assert VERSION_MARK not in raw
+    raw = template_files(EXAMPLE_SOURCE)[WORKFLOW]
+    assert INSTALL_MARK not in raw
     flow = _load(raw)
     # PyYAML reads the key `on` as True (YAML 1.1).
     assert set(flow[True]) == {"pull_request"}
@@ -80,7 +82,7 @@ def test_workflow_shape() -> None:
 
 
 def test_guides_tell_a_vetter_what_to_do() -> None:
-    files = template_files()
+    files = template_files(EXAMPLE_SOURCE)
     assert set(files) == set(TEMPLATE_PATHS)
     guide = files["CONTRIBUTING.md"].decode()
     for needed in ("signoff attest", "pull request", "signoff registry validate", "--reject"):
@@ -93,7 +95,7 @@ def test_registry_init_commits_the_templates(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     repo = pygit2.Repository(str(tmp_path / "reg"))
     tree = repo.head.peel(pygit2.Commit).tree
-    for path, data in template_files().items():
+    for path, data in template_files(EXAMPLE_SOURCE).items():
         blob = tree[path]
         assert isinstance(blob, pygit2.Blob) and blob.data == data
         assert (tmp_path / "reg" / path).read_bytes() == data

@@ -171,7 +171,6 @@ def test_global_options_pip_honours(deployment: Deployment, line: str,
 
 
 @pytest.mark.parametrize("data", [
-    "\ufeff".encode("utf-16-le") + "alpha==1.0 --hash=sha256:{good}\n".encode("utf-16-le"),
     b"# -*- coding: latin-1 -*-\nalpha==1.0 --hash=sha256:{good}\n# \xc4\x85 \n",
     b"# vim: set fileencoding=utf-7 :\nalpha==1.0 --hash=sha256:{good}\n",
     b"alpha==1.0 --hash=sha256:{good} # caf\xe9\n",

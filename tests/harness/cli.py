@@ -13,6 +13,10 @@ from pathlib import Path
 
 from signoff.trust.cli.main import main
 
+EXAMPLE_SIGNOFF_SOURCE = "git+https://github.com/example/signoff.git@" + "1" * 40
+"""What `registry init` writes into a new registry's CI during tests ($SIGNOFF_SOURCE, set by
+conftest.py): the installed signoff is an editable checkout, which CI could not reach."""
+
 
 @contextlib.contextmanager
 def _process_state(argv: list[str], cwd: Path | None,

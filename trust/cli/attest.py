@@ -11,23 +11,34 @@ from signoff.attest.errors import InputError
 from signoff.attest.gpg import UserGnuPG
 from signoff.attest.model import Verdict
 from signoff.registry.sign import subject_for_file, subject_for_hash, vouch
+from signoff.trust.cli.options import FormatOption, OutputFormat, print_json
 from signoff.trust.cli.registry import GnupgOption, RegistryOption, open_registry
 
 
 def attest_command(
-    files: Annotated[list[Path] | None, typer.Argument(help="Release files to vouch for.")] = None,
+    files: Annotated[list[Path] | None, typer.Argument(
+        metavar="FILE", help="Release files to vouch for.")] = None,
     criteria: Annotated[str, typer.Option(
+        metavar="NAME[,NAME...]",
         help="Comma-separated criteria: certified (approve) or violated (--reject).")] = "",
     reject: Annotated[bool, typer.Option("--reject", help="Reject instead of approve.")] = False,
-    comment: Annotated[str | None, typer.Option(help="Free text kept in the statement.")] = None,
-    key: Annotated[str | None, typer.Option(help="Signing key (default: gpg's).")] = None,
-    project: Annotated[str | None, typer.Option(help="Project, when the name misleads.")] = None,
-    version: Annotated[str | None, typer.Option(help="Version, when the name misleads.")] = None,
-    sha256: Annotated[str | None, typer.Option(help="Vouch by hash, without the file.")] = None,
-    size: Annotated[int | None, typer.Option(help="Size in bytes, with --sha256.")] = None,
-    filename: Annotated[str | None, typer.Option(help="File name, with --sha256.")] = None,
+    comment: Annotated[str | None, typer.Option(
+        metavar="TEXT", help="Free text kept in the statement.")] = None,
+    key: Annotated[str | None, typer.Option(
+        metavar="KEY", help="Signing key (default: gpg's).")] = None,
+    project: Annotated[str | None, typer.Option(
+        metavar="NAME", help="Project, when the name misleads.")] = None,
+    version: Annotated[str | None, typer.Option(
+        metavar="VERSION", help="Version, when the name misleads.")] = None,
+    sha256: Annotated[str | None, typer.Option(
+        metavar="HEX", help="Vouch by hash, without the file.")] = None,
+    size: Annotated[int | None, typer.Option(
+        metavar="BYTES", help="Size in bytes, with --sha256.")] = None,
+    filename: Annotated[str | None, typer.Option(
+        metavar="NAME", help="File name, with --sha256.")] = None,
     registry: RegistryOption = None,
     gnupghome: GnupgOption = None,
+    output: FormatOption = OutputFormat.TEXT,
 ) -> None:
     """Sign an attestation about release files and commit it to the registry."""
     by_hash = sha256 is not None or size is not None or filename is not None
@@ -44,10 +55,18 @@ def attest_command(
     names = tuple(c.strip() for c in criteria.split(",") if c.strip())
     reg = open_registry(registry)
     user = UserGnuPG(gnupghome)
+    records = []
     for subject in subjects:
         done = vouch(reg, user, subject, verdict=Verdict.REJECTED if reject else Verdict.APPROVED,
                      criteria=names, comment=comment, key=key)
+        records.append({"verdict": done.attestation.verdict.value, "filename": subject.filename,
+                        "sha256": subject.sha256, "signer": done.attestation.signer,
+                        "path": done.path, "commit": done.commit, "added_key": done.added_key})
+        if output is OutputFormat.JSON:
+            continue
         typer.echo(f"{done.attestation.verdict.value} {subject.filename} "
                    f"({subject.sha256[:12]}…) as {done.attestation.signer}: committed "
                    f"{done.path} in {done.commit[:12]}"
                    + (" with your public key" if done.added_key else ""))
+    if output is OutputFormat.JSON:
+        print_json({"attested": records})

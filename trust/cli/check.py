@@ -25,11 +25,11 @@ from signoff.trust.cli.options import (
     StateDirOption,
     print_warnings,
     progress_bar,
-    stderr_console,
 )
 from signoff.trust.report.github import GithubReport
 from signoff.trust.report.interface import ReportFormat
 from signoff.trust.report.json_report import JsonReport
+from signoff.trust.report.markdown import MarkdownReport
 from signoff.trust.report.table import TableReport
 
 
@@ -39,10 +39,12 @@ class CheckFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
     GITHUB = "github"
+    MARKDOWN = "markdown"
 
 
 CheckFormatOption = Annotated[CheckFormat, typer.Option(
-    "--format", help="text, json, or github (workflow annotations).")]
+    "--format", help="text, json, github (workflow annotations) or markdown (a job "
+    "summary).")]
 
 
 def run_check(policy: Policy, files: list[ReleaseFile], problems: list[InputProblem],
@@ -61,6 +63,8 @@ def render(report: CheckReport, output: CheckFormat) -> str:
             fmt = JsonReport()
         case CheckFormat.GITHUB:
             fmt = GithubReport()
+        case CheckFormat.MARKDOWN:
+            fmt = MarkdownReport()
         case CheckFormat.TEXT:
             fmt = TableReport(color=sys.stdout.isatty())
         case _:
@@ -70,14 +74,18 @@ def render(report: CheckReport, output: CheckFormat) -> str:
 
 def check_command(
     paths: Annotated[list[Path] | None, typer.Argument(
+        metavar="INPUT",
         help="Release files, folders, requirements (*.txt, *.in), pylock.toml, uv.lock or "
         "pip reports (*.json).")] = None,
     requirement: Annotated[list[Path] | None, typer.Option(
-        "-r", "--requirement", help="A requirements file with --hash pins.")] = None,
-    pylock: Annotated[list[Path] | None, typer.Option(help="A PEP 751 pylock.toml.")] = None,
+        "-r", "--requirement", metavar="FILE",
+        help="A requirements file with --hash pins.")] = None,
+    pylock: Annotated[list[Path] | None, typer.Option(
+        metavar="FILE", help="A PEP 751 pylock.toml.")] = None,
     pip_report: Annotated[list[Path] | None, typer.Option(
-        help="JSON from pip install --dry-run --report.")] = None,
-    uv_lock: Annotated[list[Path] | None, typer.Option(help="A uv.lock.")] = None,
+        metavar="FILE", help="JSON from pip install --dry-run --report.")] = None,
+    uv_lock: Annotated[list[Path] | None, typer.Option(
+        metavar="FILE", help="A uv.lock.")] = None,
     policy: PolicyOption = DEFAULT_POLICY,
     output: CheckFormatOption = CheckFormat.TEXT,
     state_dir: StateDirOption = None,
@@ -89,8 +97,7 @@ def check_command(
                                     pip_report or [], uv_lock or [])
     report = run_check(loaded, files, problems, state_dir, accept_rewrite)
     if not files and not problems:
-        stderr_console().print("warning: the inputs name no release files; nothing was checked",
-                               markup=False)
+        print_warnings(["the inputs name no release files; nothing was checked"])
     print_warnings(report.warnings)
     sys.stdout.write(render(report, output))
     raise typer.Exit(0 if report.passed else 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -9,16 +10,26 @@ import typer
 
 from signoff import gather_inputs, load_policy
 from signoff.trust.cli.check import CheckFormat, render, run_check
-from signoff.trust.cli.options import stderr_console
+from signoff.trust.cli.options import FormatOption, OutputFormat, print_json
 from signoff.trust.demo.demo import build_demo
+from signoff.trust.report.json_report import report_document
 
 
-def demo_command(folder: Annotated[Path, typer.Option("--dir", help="Where to build the demo.")]
-                 = Path("signoff-demo")) -> None:
+def demo_command(
+    folder: Annotated[Path, typer.Option(
+        "--dir", metavar="DIR", help="Where to build the demo.")] = Path("signoff-demo"),
+    output: FormatOption = OutputFormat.TEXT,
+) -> None:
     """Build a throwaway registry, keys, files and policy, then check them."""
-    err = stderr_console()
-    err.print(f"building the demo in {folder}/ (real gpg keys, real git, real wheels)…")
+    sys.stderr.write(f"building the demo in {folder}/ (real gpg keys, real git, real wheels)…\n")
     built = build_demo(folder)
+    if output is OutputFormat.JSON:
+        policy = load_policy(built.policy)
+        files, problems = gather_inputs([built.dist])
+        print_json({"keys": built.keys, "registry": str(built.registry),
+                    "policy": str(built.policy), "dist": str(built.dist),
+                    "check": report_document(run_check(policy, files, problems))})
+        return
     for name, fpr in built.keys.items():
         typer.echo(f"  key {name:<14} {fpr}  (short id {fpr[-16:]})")
     typer.echo(f"\n$ signoff check {built.dist} --policy {built.policy}\n")

@@ -32,8 +32,10 @@ from signoff.trust.report.interface import Renderer
 
 def explain_command(
     target: Annotated[str, typer.Argument(
+        metavar="TARGET",
         help="PROJECT==VERSION, or a deployment input (requirements, lock, report, files).")],
-    sha256: Annotated[str | None, typer.Option("--sha256", help="Only this file.")] = None,
+    sha256: Annotated[str | None, typer.Option(
+        "--sha256", metavar="HEX", help="Only this file (its sha256).")] = None,
     policy: PolicyOption = DEFAULT_POLICY,
     output: FormatOption = OutputFormat.TEXT,
     state_dir: StateDirOption = None,

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from signoff.attest.errors import EnvironmentProblem
-from signoff.trust.cli.options import PolicyOption
+from signoff.trust.cli.options import FormatOption, OutputFormat, PolicyOption, print_json
 from signoff.trust.cli.serve import DEFAULT_UPSTREAM, UpstreamOption, require_serve_extra
 from signoff.trust.policy.policy import DEFAULT_POLICY, load_policy
 
@@ -19,9 +19,11 @@ app = typer.Typer(help="A static vetted index (PEP 503 and 691 files) for any st
 
 @app.command("build")
 def build_command(
-    folder: Annotated[Path, typer.Argument(help="Output folder: the index's /simple/ root.")],
+    folder: Annotated[Path, typer.Argument(
+        metavar="DIR", help="Output folder: the index's /simple/ root.")],
     policy: PolicyOption = DEFAULT_POLICY,
     upstream: UpstreamOption = DEFAULT_UPSTREAM,
+    output: FormatOption = OutputFormat.TEXT,
 ) -> None:
     """Write every attested project's vetted files, linking to the upstream's file URLs."""
     require_serve_extra()
@@ -37,5 +39,9 @@ def build_command(
                                  hint=f"is {upstream} reachable?") from e
     shown = sum(len(p.shown) for p in built.pages)
     hidden = sum(len(p.hidden) for p in built.pages)
+    if output is OutputFormat.JSON:
+        print_json({"index": str(folder), "projects": len(built.pages), "listed": shown,
+                    "left_out": hidden, "summary": built.tree.summary()})
+        return
     typer.echo(f"{folder}: {len(built.pages)} projects, {shown} vetted files listed, "
                f"{hidden} upstream files left out; {built.tree.summary()}")

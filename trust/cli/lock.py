@@ -35,14 +35,16 @@ from signoff.trust.report.lock import LockJson, LockText
 
 
 def lock_command(
+    output: Annotated[Path, typer.Option(
+        "-o", "--output", metavar="FILE",
+        help="Where to write the vetted lock (may be INPUT itself).")],
     given: Annotated[Path | None, typer.Argument(
         metavar="INPUT", help="A requirements file (*.txt, *.in) or a pylock.toml.")] = None,
-    output: Annotated[Path | None, typer.Option(
-        "-o", "--output", help="Where to write the vetted lock (may be INPUT itself).")] = None,
     requirement: Annotated[Path | None, typer.Option(
-        "-r", "--requirement", help="A requirements file, when its name does not say so.")]
-        = None,
-    pylock: Annotated[Path | None, typer.Option(help="A PEP 751 pylock.toml.")] = None,
+        "-r", "--requirement", metavar="FILE",
+        help="A requirements file, when its name does not say so.")] = None,
+    pylock: Annotated[Path | None, typer.Option(
+        metavar="FILE", help="A PEP 751 pylock.toml.")] = None,
     policy: PolicyOption = DEFAULT_POLICY,
     output_format: FormatOption = OutputFormat.TEXT,
     state_dir: StateDirOption = None,
@@ -52,8 +54,6 @@ def lock_command(
     chosen = [p for p in (given, requirement, pylock) if p is not None]
     if len(chosen) != 1:
         raise InputError("give exactly one input: INPUT, -r FILE or --pylock FILE")
-    if output is None:
-        raise InputError("give the output file with -o OUT")
     loaded = load_policy(policy)
     with open_registries(loaded, state_dir=state_dir, accept_rewrite=accept_rewrite) as session:
         kind: LockInputKind = "requirements" if requirement else "pylock" if pylock else "detect"

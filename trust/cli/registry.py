@@ -14,16 +14,20 @@ from signoff.attest.gpg import UserGnuPG
 from signoff.attest.names import normalize_fingerprint
 from signoff.registry.layout import REGISTRY_FILE
 from signoff.registry.repo import Registry
+from signoff.registry.signoff_source import FORMS, SignoffSource, installed_source, parse_source
 from signoff.registry.sync import sync
+from signoff.registry.templates import pages_template_files, template_files
 from signoff.registry.validate import validate
+from signoff.trust.cli.options import FormatOption, OutputFormat, print_json
 
 app = typer.Typer(help="Create and maintain a registry of attestations.", no_args_is_help=True)
 
 RegistryOption = Annotated[Path | None, typer.Option(
-    "--registry", help="Registry checkout (default: the current directory, if it holds "
+    "--registry", metavar="DIR",
+    help="Registry checkout (default: the current directory, if it holds "
     "registry.yaml).")]
 GnupgOption = Annotated[Path | None, typer.Option(
-    "--gnupghome", help="Your GnuPG home (default: $GNUPGHOME, else ~/.gnupg).")]
+    "--gnupghome", metavar="DIR", help="Your GnuPG home (default: $GNUPGHOME, else ~/.gnupg).")]
 
 
 def open_registry(path: Path | None) -> Registry:
@@ -36,39 +40,62 @@ def open_registry(path: Path | None) -> Registry:
     return Registry.open(path)
 
 
-def _template_files() -> dict[str, bytes]:
-    try:
-        from signoff.registry.templates import (  # type: ignore[import-not-found,unused-ignore]
-            template_files,
-        )
-    except ImportError:
-        return {}
-    files: dict[str, bytes] = template_files()
-    return files
+SignoffSourceOption = Annotated[str | None, typer.Option(
+    "--signoff-source", metavar="SPEC", envvar="SIGNOFF_SOURCE",
+    help="Where the registry's CI installs signoff from, pinned: 'signoff==VERSION "
+    "--hash=sha256:HEX', 'URL#sha256=HEX' (a wheel or sdist), or 'git+URL@COMMIT' (40 hex).",
+    show_default="how this signoff was installed, if from a pinned https or git source")]
+
+
+def ci_source(spec: str | None) -> SignoffSource:
+    """The pinned source a new registry's CI installs signoff from (see `signoff_source`)."""
+    if spec:
+        return parse_source(spec)
+    found = installed_source()
+    if found is None:
+        raise InputError("no --signoff-source given, and this signoff was not installed from a "
+                         "pinned source that CI can reach (a git commit or an https archive "
+                         "with its sha256)",
+                         hint="pass --signoff-source with one of: " + "; ".join(FORMS))
+    return found
 
 
 @app.command("init")
-def init(path: Path, name: Annotated[str | None, typer.Option(
-        help="Registry name (default: the folder's name).")] = None,
+def init(path: Annotated[Path, typer.Argument(
+            metavar="DIR", help="Where to create the registry (a new or empty folder).")],
+         name: Annotated[str | None, typer.Option(
+             metavar="NAME", help="Registry name (default: the folder's name).")] = None,
          pages_root: Annotated[list[str] | None, typer.Option(
-             "--pages-root", help="Also add a workflow publishing the site and a vetted index "
-             "to GitHub Pages, judged under a policy trusting this key (repeatable).")] = None,
+             "--pages-root", metavar="FPR",
+             help="Also add a workflow publishing the site and a vetted index "
+             "to GitHub Pages, judged under a policy trusting this key.")] = None,
+         signoff_source: SignoffSourceOption = None,
+         output: FormatOption = OutputFormat.TEXT,
          ) -> None:
     """Create a new registry: a git repository with registry.yaml and templates."""
-    files = _template_files()
+    source = ci_source(signoff_source)
+    files = template_files(source)
     if pages_root:
-        from signoff.registry.templates import pages_template_files
         try:
             roots = [normalize_fingerprint(f) for f in pages_root]
         except ValueError as e:
             raise InputError(f"--pages-root: {e}") from e
-        files.update(pages_template_files(roots))
+        files.update(pages_template_files(roots, source))
     registry = Registry.init(path, name or path.resolve().name, files)
-    typer.echo(f"created registry {path} at {registry.head_commit().id}")
+    head = str(registry.head_commit().id)
+    if output is OutputFormat.JSON:
+        print_json({"registry": str(path), "commit": head, "files": sorted(files),
+                    "signoff_source": source.spec()})
+    else:
+        typer.echo(f"created registry {path} at {head}; its CI installs signoff from "
+                   f"{source.spec()}")
 
 
 @app.command("add-key")
-def add_key(fpr: str, registry: RegistryOption = None, gnupghome: GnupgOption = None) -> None:
+def add_key(fpr: Annotated[str, typer.Argument(
+                metavar="FPR", help="The key's 40-hex fingerprint.")],
+            registry: RegistryOption = None, gnupghome: GnupgOption = None,
+            output: FormatOption = OutputFormat.TEXT) -> None:
     """Export a public key from your GnuPG into keys/<FPR>.asc and commit it."""
     try:
         fingerprint = normalize_fingerprint(fpr)
@@ -76,7 +103,10 @@ def add_key(fpr: str, registry: RegistryOption = None, gnupghome: GnupgOption = 
         raise InputError(str(e)) from e
     reg = open_registry(registry)
     commit = reg.add_key(fingerprint, UserGnuPG(gnupghome).export_public_key(fingerprint))
-    if commit is None:
+    if output is OutputFormat.JSON:
+        print_json({"key": fingerprint, "path": f"keys/{fingerprint}.asc",
+                    "commit": str(commit) if commit is not None else None})
+    elif commit is None:
         typer.echo(f"keys/{fingerprint}.asc is already up to date")
     else:
         typer.echo(f"committed keys/{fingerprint}.asc as {commit}")
@@ -86,18 +116,26 @@ def add_key(fpr: str, registry: RegistryOption = None, gnupghome: GnupgOption = 
 def sync_command(
     registry: RegistryOption = None,
     upstream: Annotated[str | None, typer.Option(
+        metavar="URL",
         help="Upstream URL or path (default: the `upstream` remote already set).")] = None,
-    branch: Annotated[str, typer.Option(help="Upstream branch to merge.")] = "main",
+    branch: Annotated[str, typer.Option(
+        metavar="BRANCH", help="Upstream branch to merge.")] = "main",
     accept_rewrite: Annotated[bool, typer.Option(
         "--accept-rewrite", help="Accept an upstream head that does not descend from the last "
         "one verified (an announced rewrite).")] = False,
     state_dir: Annotated[Path | None, typer.Option(
-        "--state-dir", help="Where verified heads are recorded (default: "
+        "--state-dir", metavar="DIR", help="Where verified heads are recorded (default: "
         "$XDG_STATE_HOME/signoff).")] = None,
+    output: FormatOption = OutputFormat.TEXT,
 ) -> None:
     """Fetch the upstream registry and merge it into this fork's current branch."""
     reg = open_registry(registry)
     result = sync(reg.repo, upstream, branch, accept_rewrite, state_dir)
+    if output is OutputFormat.JSON:
+        print_json({"outcome": result.outcome.value, "branch": result.branch,
+                    "before": result.before, "after": result.after,
+                    "upstream_head": result.upstream_head})
+        return
     typer.echo(f"{result.outcome.value}: {result.branch} {result.before[:12]} -> "
                f"{result.after[:12]} (upstream {result.upstream_head[:12]})")
 
@@ -112,8 +150,10 @@ class ValidateFormat(StrEnum):
 
 @app.command("validate")
 def validate_command(
-    base: Annotated[str, typer.Option(help="The pull request's base (e.g. origin/main).")],
-    head: Annotated[str, typer.Option(help="The pull request's head commit.")],
+    base: Annotated[str, typer.Option(
+        metavar="REV", help="The pull request's base (e.g. origin/main).")],
+    head: Annotated[str, typer.Option(
+        metavar="REV", help="The pull request's head commit.")],
     registry: RegistryOption = None,
     output: Annotated[ValidateFormat, typer.Option(
         "--format", help="text, json, or github (workflow annotations).")] = ValidateFormat.TEXT,

@@ -9,13 +9,14 @@ from typing import Annotated
 import typer
 
 from signoff.attest.errors import EnvironmentProblem, InputError
-from signoff.trust.cli.options import PolicyOption
+from signoff.trust.cli.options import OutputFormat, PolicyOption
 from signoff.trust.policy.durations import parse_duration
 from signoff.trust.policy.policy import DEFAULT_POLICY, load_policy
 
 DEFAULT_UPSTREAM = "https://pypi.org/simple/"
 UpstreamOption = Annotated[str, typer.Option(
-    "--upstream", help="The simple index whose files are vetted (PEP 691 or PEP 503).")]
+    "--upstream", metavar="URL",
+    help="The simple index whose files are vetted (PEP 691 or PEP 503).")]
 
 
 def require_serve_extra() -> None:
@@ -33,15 +34,23 @@ def require_serve_extra() -> None:
 def serve_command(
     policy: PolicyOption = DEFAULT_POLICY,
     upstream: UpstreamOption = DEFAULT_UPSTREAM,
-    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8080,
+    host: Annotated[str, typer.Option(
+        "--host", metavar="ADDRESS", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(
+        "--port", metavar="PORT", help="Port to listen on.")] = 8080,
     refresh: Annotated[str, typer.Option(
-        "--refresh", help="How often the policy and registries are re-read, e.g. 5m.")] = "5m",
+        "--refresh", metavar="DURATION",
+        help="How often the policy and registries are re-read, e.g. 5m.")] = "5m",
     state_dir: Annotated[Path | None, typer.Option(
-        "--state-dir", help="Where the last verified head of each registry is recorded.")]
+        "--state-dir", metavar="DIR",
+        help="Where the last verified head of each registry is recorded.")]
     = None,
+    output: Annotated[OutputFormat, typer.Option(
+        "--format", help="text, or json: errors before the server starts as one JSON "
+        "document (the server's log stays text).")] = OutputFormat.TEXT,
 ) -> None:
     """Serve a simple repository (PEP 503 and 691) that lists only vetted files."""
+    del output  # read by the error reporter (`signoff.trust.cli.errors.wants_json`)
     require_serve_extra()
     try:
         refresh_seconds = parse_duration(refresh)

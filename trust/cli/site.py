@@ -8,14 +8,16 @@ from typing import Annotated
 
 import typer
 
-from signoff.trust.cli.options import PolicyOption
+from signoff.trust.cli.options import FormatOption, OutputFormat, PolicyOption, print_json
 from signoff.trust.cli.serve import require_serve_extra
 from signoff.trust.policy.policy import DEFAULT_POLICY, load_policy
 
 
 def site_command(
-    folder: Annotated[Path, typer.Argument(help="Output folder.")],
+    folder: Annotated[Path, typer.Argument(
+        metavar="DIR", help="Output folder.")],
     policy: PolicyOption = DEFAULT_POLICY,
+    output: FormatOption = OutputFormat.TEXT,
 ) -> None:
     """Write a static site for people: projects, versions, files, who attested what, keys."""
     require_serve_extra()
@@ -24,4 +26,7 @@ def site_command(
 
     with CheckSession.open(load_policy(policy)) as session:
         tree = build_site(session, folder)
-    typer.echo(f"{folder}/index.html: {tree.summary()}")
+    if output is OutputFormat.JSON:
+        print_json({"site": str(folder / "index.html"), "summary": tree.summary()})
+    else:
+        typer.echo(f"{folder}/index.html: {tree.summary()}")

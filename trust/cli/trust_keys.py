@@ -9,14 +9,13 @@ a registry or a key file is wrong.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from signoff import DEFAULT_POLICY, InputError, SignoffError, load_policy, open_registries
+from signoff import DEFAULT_POLICY, InputError, load_policy, open_registries
 from signoff.attest.names import normalize_fingerprint
 from signoff.trust.cli.options import (
     AcceptRewriteOption,
@@ -37,28 +36,17 @@ from signoff.trust.report.trust_keys import (
 )
 
 app = typer.Typer(help="The web of trust: every key's validity under the policy, and why.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
-
-
-@contextmanager
-def _exit_2_on_error() -> Iterator[None]:
-    # This sub-app also runs on its own (tests, embedding), without `main`'s error mapping.
-    try:
-        yield
-    except SignoffError as e:
-        sys.stderr.write(f"error: {e.diagnostics()}\n")
-        raise typer.Exit(2) from e
+                  no_args_is_help=True)
 
 
 def _with_web(policy: Path, state_dir: Path | None, accept_rewrite: bool,
               body: Callable[[WebOfTrust], str]) -> None:
-    with _exit_2_on_error():
-        with open_registries(load_policy(policy), state_dir=state_dir,
-                             accept_rewrite=accept_rewrite) as session:
-            text = body(WebOfTrust(session.keyset, session.trust_result, session.trust))
-            warnings = list(session.warnings)
-        print_warnings(warnings)
-        sys.stdout.write(text)
+    with open_registries(load_policy(policy), state_dir=state_dir,
+                         accept_rewrite=accept_rewrite) as session:
+        text = body(WebOfTrust(session.keyset, session.trust_result, session.trust))
+        warnings = list(session.warnings)
+    print_warnings(warnings)
+    sys.stdout.write(text)
 
 
 @app.command("keys")
@@ -73,17 +61,16 @@ def keys_command(policy: PolicyOption = DEFAULT_POLICY,
 
 @app.command("explain")
 def explain_command(fingerprint: Annotated[str, typer.Argument(
-                        help="The key's 40-hex fingerprint (spaces allowed).")],
+                        metavar="FPR", help="The key's 40-hex fingerprint (spaces allowed).")],
                     policy: PolicyOption = DEFAULT_POLICY,
                     output: FormatOption = OutputFormat.TEXT,
                     state_dir: StateDirOption = None,
                     accept_rewrite: AcceptRewriteOption = False) -> None:
     """Why a key is valid (its certification paths from a root), or what it lacks."""
-    with _exit_2_on_error():
-        try:
-            fpr = normalize_fingerprint(fingerprint)
-        except ValueError as e:
-            raise InputError(str(e)) from e
+    try:
+        fpr = normalize_fingerprint(fingerprint)
+    except ValueError as e:
+        raise InputError(str(e)) from e
     renderer: Renderer[KeyQuestion] = (KeyExplanationJson() if output is OutputFormat.JSON
                                        else KeyExplanationText())
     _with_web(policy, state_dir, accept_rewrite,

@@ -28,8 +28,10 @@ from signoff.trust.report.versions import NewestText, VersionsJson, VersionsText
 
 
 def versions_command(
-    project: Annotated[str, typer.Argument(help="Project name, or PROJECT==SPEC.")],
-    spec: Annotated[str | None, typer.Argument(help="Version specifier, e.g. '==2.0.*'.")] = None,
+    project: Annotated[str, typer.Argument(
+        metavar="PROJECT", help="Project name, or PROJECT==SPEC.")],
+    spec: Annotated[str | None, typer.Argument(
+        metavar="SPEC", help="Version specifier, e.g. '==2.0.*'.")] = None,
     newest: Annotated[bool, typer.Option("--newest", help="Print only the newest passing "
                                          "version.")] = False,
     policy: PolicyOption = DEFAULT_POLICY,

@@ -21,9 +21,10 @@ Text pip reads differently from a plain reading is refused, naming the file and 
 - `${VAR}` anywhere outside a comment. pip expands environment variables after joining lines and
   before parsing options, so `${EXTRA}` can become `--hash=sha256:<evil>` or
   `--no-require-hashes` at install time; nothing written there can be vetted now.
-- Encodings other than UTF-8. pip decodes a BOM's or a `# -*- coding: X -*-` line's encoding, and
-  falls back to the locale's when UTF-8 fails; a file that reads one way here and another way
-  under the installer's locale (bytes that decode to a line break, say) cannot be vetted.
+- Encodings other than UTF-8, or the one a byte-order mark names (pip decodes that first). pip
+  decodes a `# -*- coding: X -*-` line's encoding, and falls back to the locale's when UTF-8
+  fails; a file that reads one way here and another way under the installer's locale (bytes
+  that decode to a line break, say) cannot be vetted.
 - Options that pip 23.1 and later refuse and older pip honoured (`--global-option`,
   `--install-option`), and every option pip does not know.
 Remote (`http:`) includes are not followed (an error).
@@ -270,13 +271,18 @@ def requirement_hashes(lines: list[str], path: Path) -> set[str] | None:
 
 def _decode(data: bytes, path: Path) -> str:
     """The text of a requirements file, when every pip on every locale reads the same text."""
-    for bom, _ in prp.BOMS:
+    for bom, encoding in prp.BOMS:
         if data.startswith(bom):
-            if bom != codecs.BOM_UTF8:
-                raise InputFormatError("starts with a UTF-16 or UTF-32 byte-order mark; write "
-                                       "it as UTF-8", file=path, line=1)
-            data = data[len(bom):]
-            break
+            if bom == codecs.BOM_UTF8:
+                data = data[len(bom):]
+                break
+            # pip decodes a BOM's encoding before it looks at a coding line or the locale, so
+            # every pip reads the same text.
+            try:
+                return data[len(bom):].decode(encoding)
+            except UnicodeDecodeError as e:
+                raise InputFormatError(f"is not valid {encoding} after its byte-order mark",
+                                       file=path, line=1) from e
     for number, first in enumerate(data.split(b"\n")[:2], start=1):
         declared = _PEP263.search(first) if first[:1] == b"#" else None
         if declared and declared.group(1).decode("ascii").lower() not in _UTF8_NAMES:

@@ -91,7 +91,8 @@ def load_policy(path: Path) -> Policy:
     """Read and validate a policy file; PolicyError names the file and line."""
     if not path.exists():
         raise PolicyError("policy file not found", file=path,
-                          hint="pass --policy FILE, or create ./signoff-policy.yaml")
+                          hint="pass --policy FILE or set $SIGNOFF_POLICY, or create "
+                               "signoff-policy.yaml here or in a parent folder")
     data = read_bounded(path, "policy file", LIMITS.policy_bytes, PolicyError)
     doc = load_mapping(data, str(path), max_bytes=LIMITS.policy_bytes, error=PolicyError)
     return _PolicyReader(doc, path).policy()

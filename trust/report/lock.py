@@ -15,7 +15,8 @@ class LockText(Renderer[LockResult]):
         """The summary."""
         kept = sum(1 for f in result.files if f.kept)
         lines = [f"wrote {result.output}: {kept} of {len(result.files)} files vetted, "
-                 f"{len(result.unvetted)} requirements without a vetted file"]
+                 f"{len(result.unvetted)} requirements without a vetted file, under policy "
+                 f"{result.report.policy.source}"]
         lines += [f"  {u.source}: {u.reason}" for u in result.unvetted]
         dropped = [f for f in result.files if not f.kept]
         if dropped:
@@ -33,6 +34,7 @@ class LockJson(Renderer[LockResult]):
         doc = {
             "conclusion": "pass" if result.passed else "fail",
             "output": str(result.output),
+            "policy": str(result.report.policy.source),
             "files": [{"source": f.file.source, "project": f.file.project,
                        "version": f.file.version, "filename": f.file.filename,
                        "sha256": f.file.sha256 or None, "kept": f.kept, "reason": f.reason}

@@ -55,5 +55,6 @@ class TableReport(ReportFormat):
                 console.print(f"  → {fix}", markup=False)
         passed = sum(1 for v in report.verdicts if v.passed)
         failed = len(report.verdicts) - passed + len(report.problems)
-        console.print(f"\n{passed} passed, {failed} failed", markup=False)
+        console.print(f"\n{passed} passed, {failed} failed under policy "
+                      f"{report.policy.source}", markup=False)
         return out.getvalue()
