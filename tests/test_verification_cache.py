@@ -76,5 +76,7 @@ def test_an_unknown_verifier_is_refused(builder: RegistryBuilder) -> None:
     good = builder.wheel("tinyhttp", "1.0")
     builder.approve("alice", good)
     builder.policy(roots=["alice"], signers=1)
-    code, _, err = _check(builder, good, env={"SIGNOFF_VERIFIER": "pgpy"})
-    assert code == 2 and "SIGNOFF_VERIFIER" in err and "Traceback" not in err, err
+    done = run_cli("check", str(good), "--policy", str(builder.tmp / "signoff-policy.yaml"),
+                   "--state-dir", str(builder.tmp / "state"), env={"SIGNOFF_VERIFIER": "pgpy"})
+    said = done.stdout + done.stderr
+    assert done.returncode == 2 and "SIGNOFF_VERIFIER" in said and "Traceback" not in said, said

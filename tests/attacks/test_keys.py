@@ -44,9 +44,10 @@ def _replace_key_file(builder: RegistryBuilder, name: str, data: bytes) -> None:
 
 
 def _assert_refused_key_file(builder: RegistryBuilder, f: Path, name: str, words: str) -> None:
-    code, _, err = _check(builder, f)
-    assert code == 2, err
-    assert f"keys/{builder.key(name)}.asc" in err and words in err, err
+    code, out, err = _check(builder, f)
+    said = out + err  # the error may come as a JSON document (--format json) or on stderr
+    assert code == 2, said
+    assert f"keys/{builder.key(name)}.asc" in said and words in said, said
 
 
 # -- what a key file may hold -----------------------------------------------------------------
