@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         SignoffError,
         TransportError,
     )
+    from signoff.registry.clones import FetchMode
     from signoff.trust.decide.checker import CheckReport, CheckSession
     from signoff.trust.decide.explain import (
         ExplainReport,
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     )
     from signoff.trust.decide.lock import LockResult
     from signoff.trust.decide.rules import FileVerdict, Finding, JudgedAttestation
+    from signoff.trust.decide.target import Target, target_from_interpreter, target_from_options
     from signoff.trust.decide.versions import (
         VersionsReport,
         VersionStatus,
@@ -82,7 +84,10 @@ _LAZY: dict[str, tuple[str, str]] = {
     **{name: ("signoff.trust.decide.versions", name) for name in (
         "VersionsReport", "VersionStatus", "newest_passing", "parse_project_and_spec",
         "version_statuses")},
+    **{name: ("signoff.trust.decide.target", name) for name in (
+        "Target", "target_from_interpreter", "target_from_options")},
     "gather_inputs": ("signoff.trust.inputs.gather", "gather_inputs"),
+    "FetchMode": ("signoff.registry.clones", "FetchMode"),
     **{name: ("signoff.trust.outcomes", name) for name in ("Code", "Reason")},
     **{name: ("signoff.trust.policy.policy", name) for name in (
         "DEFAULT_POLICY", "Policy", "load_policy")},
@@ -127,6 +132,7 @@ __all__ = [
     "EnvironmentProblem",
     "ExplainReport",
     "Explanation",
+    "FetchMode",
     "FileVerdict",
     "Finding",
     "GpgError",
@@ -145,6 +151,7 @@ __all__ = [
     "ReleaseFile",
     "RollbackError",
     "SignoffError",
+    "Target",
     "TransportError",
     "TrustResult",
     "VersionStatus",
@@ -162,42 +169,63 @@ __all__ = [
     "open_registries",
     "parse_pin",
     "parse_project_and_spec",
+    "target_from_interpreter",
+    "target_from_options",
     "version_statuses",
 ]
 
 
 def open_registries(policy: Policy, *, now: int | None = None, state_dir: Path | None = None,
-                    accept_rewrite: bool = False) -> CheckSession:
-    """Open every registry of `policy` with every safety check (rollback protection, the
-    maintainers rule, history, uncommitted-change warnings, `min-key-age`).
+                    accept_rewrite: bool = False, fetch: FetchMode | None = None
+                    ) -> CheckSession:
+    """Open every registry of `policy` with every safety check (fetching and `max-staleness`
+    for registries named by URL, reading at the named ref, rollback protection, the
+    maintainers rule, history, `min-key-age`).
 
     Use it as a context manager; `state_dir` is where verified heads are recorded (default
-    `$XDG_STATE_HOME/signoff`), and `accept_rewrite` accepts one announced history rewrite.
-    Raises RollbackError, MaintainerRuleError or another RegistryError when a check fails.
+    `$XDG_STATE_HOME/signoff`), `accept_rewrite` accepts one announced history rewrite, and
+    `fetch` says when `url:` registries are fetched. Raises TransportError for a registry
+    staler than its `max-staleness`, RollbackError, MaintainerRuleError or another
+    RegistryError when a check fails.
     """
+    from signoff.registry.clones import FetchMode
     from signoff.trust.decide.checker import CheckSession
 
-    return CheckSession.open(policy, now, state_dir=state_dir, accept_rewrite=accept_rewrite)
+    return CheckSession.open(policy, now, state_dir=state_dir, accept_rewrite=accept_rewrite,
+                             fetch=FetchMode.AUTO if fetch is None else fetch)
 
 
 def check(policy: Policy, files: Sequence[ReleaseFile], problems: Sequence[InputProblem] = (),
           *, state_dir: Path | None = None, accept_rewrite: bool = False,
-          now: int | None = None, progress: Callable[[], None] | None = None) -> CheckReport:
-    """Judge release files against `policy`: open its registries, decide, close them."""
-    with open_registries(policy, now=now, state_dir=state_dir,
-                         accept_rewrite=accept_rewrite) as session:
-        return session.check(files, problems, progress)
+          now: int | None = None, progress: Callable[[], None] | None = None,
+          target: Target | None = None, fetch: FetchMode | None = None) -> CheckReport:
+    """Judge release files against `policy`: open its registries, decide, close them.
+    `target` (from `target_from_options` or `target_from_interpreter`) limits the judgement to
+    what an installer could take there; without one every file counts. `fetch` says when
+    `url:` registries are fetched (None: when `refresh:` is due)."""
+    with open_registries(policy, now=now, state_dir=state_dir, accept_rewrite=accept_rewrite,
+                         fetch=fetch) as session:
+        return session.check(files, problems, progress, target)
 
 
 def lock(session: CheckSession, source: Path, output: Path,
-         kind: LockInputKind = "detect") -> LockResult:
-    """Write `source` (a requirements file or a pylock.toml) to `output`, keeping only the
-    files that pass; `kind` says how to read it when its name does not."""
+         kind: LockInputKind = "detect", target: Target | None = None,
+         index_url: str | None = None) -> LockResult:
+    """Write `source` (a requirements file, pylock.toml, uv.lock or pip report) to `output`,
+    keeping only the files that pass, and filling in the vetted hashes of a requirement pinned
+    without any; `kind` says how to read it when its name does not, `target` (None: every file
+    counts) which files an installer could take, and `index_url` the index whose names tell."""
     from signoff.trust.decide.lock import lock as lock_detected
     from signoff.trust.decide.lock import lock_pylock, lock_requirements
+    from signoff.trust.inputs.index_names import name_files_from_index
+
+    def judge(files: Sequence[ReleaseFile], problems: Sequence[InputProblem]) -> CheckReport:
+        if index_url is not None:
+            files = name_files_from_index(files, index_url)
+        return session.check(files, problems, target=target)
 
     if kind == "requirements":
-        return lock_requirements(source, session.check, output)
+        return lock_requirements(source, judge, output, session.attested_files)
     if kind == "pylock":
-        return lock_pylock(source, session.check, output)
-    return lock_detected(source, session.check, output)
+        return lock_pylock(source, judge, output)
+    return lock_detected(source, judge, output, session.attested_files)

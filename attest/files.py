@@ -50,3 +50,10 @@ def write_atomic(target: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def xdg_dir(variable: str, fallback: str) -> Path:
+    """`$<variable>/signoff` (an XDG base directory, when absolute), else `~/<fallback>/signoff`."""
+    base = os.environ.get(variable)
+    root = Path(base) if base and os.path.isabs(base) else Path.home() / fallback
+    return root / "signoff"

@@ -30,6 +30,9 @@ class Limits:
     """A policy file."""
     input_bytes: int = 16 * 1024 * 1024
     """One deployment input: a requirements file, pylock.toml, uv.lock or pip's report."""
+    differing_file_bytes: int = 1024 * 1024 * 1024
+    """A local release file larger than every attested size is hashed whole up to this size,
+    so that the report can give its hash; a larger one is refused unread."""
     include_depth: int = 32
     """Deepest chain of `-r`/`-c` includes followed in a requirements file."""
     include_files: int = 1000

@@ -1,7 +1,8 @@
 """One small helper for signoff's sqlite caches: open leniently, write in one transaction.
 
-A cache only ever saves time. One that cannot be opened or written (read-only registry, full
-disk, corrupt file) is dropped, and the caller computes what it would have held. Rows are
+A cache only ever saves time. A damaged file (sqlite finds it malformed or not a database) is
+deleted and started afresh; one that cannot be opened or written (read-only registry, full
+disk, locked) is dropped for the run, and the caller computes what it would have held. Rows are
 queued in memory and written in one transaction at the end of a run: one commit per row cost
 seconds for a thousand rows.
 """
@@ -32,14 +33,31 @@ class SqliteCache:
         if path is None:
             return None
         keys = ", ".join(self.columns[:self.key_columns])
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
-            db.execute(f"CREATE TABLE IF NOT EXISTS {self.table} ({', '.join(self.columns)}, "
-                       f"PRIMARY KEY ({keys})) WITHOUT ROWID")
-            return db
-        except (OSError, sqlite3.Error):
-            return None
+        for attempt in range(2):
+            db = None
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+                db.execute(f"CREATE TABLE IF NOT EXISTS {self.table} "
+                           f"({', '.join(self.columns)}, PRIMARY KEY ({keys})) WITHOUT ROWID")
+                return db
+            except sqlite3.OperationalError:
+                # Locked, read-only, full: run without the cache this time.
+                break
+            except sqlite3.DatabaseError:
+                # Malformed or not a database (a crash, a bad disk): delete it and start
+                # afresh, as the history cache does; it only ever saved time.
+                if db is not None:
+                    with contextlib.suppress(sqlite3.Error):
+                        db.close()
+                if attempt:
+                    break
+                for suffix in ("", "-wal", "-shm", "-journal"):
+                    with contextlib.suppress(OSError):
+                        Path(str(path) + suffix).unlink()
+            except (OSError, sqlite3.Error):
+                break
+        return None
 
     def get(self, key: Sequence[Any]) -> tuple[Any, ...] | None:
         """The row's value columns for `key`, or None (also when the cache is unusable)."""

@@ -5,8 +5,11 @@ signature: 400,000 paths, 200,000 attestations) over 20,000 projects in the shar
 plus 200 keys. It is generated once with `git fast-import` and cached in `.bench/history/`
 (gitignored); delete that folder to regenerate.
 
-Prints: the index build time from scratch, the incremental cost per new commit, lookup costs,
-and `validate`'s time on a pull request of 200 really signed attestations.
+Prints: the cost of the ages of the 1,400 statements and 50 keys a large lock needs, by each
+lever (signoff's pygit2 walk along just those paths, cold, warm and after new commits; `git
+log` for many paths at once and for one path per call, with and without a commit-graph's Bloom
+filters; bisecting the first-parent chain with pygit2), with peak memory; and `validate`'s
+time on a pull request of 200 really signed attestations.
 
     .venv/bin/python benchmarks/bench_history.py
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -30,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from signoff.attest.gpg import UserGnuPG, generate_key, kill_agent, new_home
 from signoff.attest.model import Attestation, Subject, Verdict, dump_attestation
 from signoff.registry.gittree import tree_with
-from signoff.registry.history import HistoryIndex
+from signoff.registry.history import PathHistory
 from signoff.registry.layout import key_path, parse_attestation_path, statement_path
 from signoff.registry.validate import validate
 
@@ -42,6 +46,11 @@ PROJECTS = 20_000
 KEYS = 200
 T0 = 1_600_000_000
 STEP = 3_600
+LOCK_PATHS = 1400
+"""Statements a 300-package lock needs (about 1,400 in the scale benchmark)."""
+PER_PATH_SAMPLE = 20
+GIT_LOG_PATHS = (10, 100)
+"""git log's pathspec matching costs (tree entries x pathspecs): more paths take minutes."""
 NEW_COMMITS = 20
 PR_SIZE = 200
 
@@ -113,58 +122,143 @@ def generated_repo() -> pygit2.Repository:
     return pygit2.Repository(str(repo_path))
 
 
-def bench_index(repo: pygit2.Repository) -> None:
+def sample_paths(repo: pygit2.Repository, count: int) -> list[str]:
+    """`count` statement paths present at main, chosen at random (as a lock's files would be)."""
+    listing = subprocess.run(["git", f"--git-dir={repo.path}", "ls-tree", "-r", "--name-only",
+                              "main", "attestations"], capture_output=True, check=True, text=True)
+    statements = [p for p in listing.stdout.splitlines() if p.endswith(".yaml")]
+    return random.Random(5).sample(statements, count)
+
+
+def bisect_first_seen(repo: pygit2.Repository, chain: list[pygit2.Commit], path: str
+                      ) -> pygit2.Commit:
+    """The lever not taken: bisect the first-parent chain (oldest first) on the path's entry
+    id at the head. Correct only when a path never left and came back with the same id."""
+    def entry(commit: pygit2.Commit) -> pygit2.Oid | None:
+        try:
+            return commit.tree[path].id
+        except KeyError:
+            return None
+    target = entry(chain[-1])
+    lo, hi = 0, len(chain) - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if entry(chain[mid]) == target:
+            hi = mid
+        else:
+            lo = mid + 1
+    return chain[lo]
+
+
+class Clock:
+    """Wall time and CPU time (this process and its children) since it was made: on a shared
+    machine the wall time varies with the load, the CPU time much less."""
+
+    def __init__(self) -> None:
+        self.wall = time.perf_counter()
+        self.cpu = self._cpu()
+
+    @staticmethod
+    def _cpu() -> float:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    def __str__(self) -> str:
+        return (f"{time.perf_counter() - self.wall:.2f} s wall, "
+                f"{self._cpu() - self.cpu:.2f} s CPU")
+
+
+def peak_rss_mb() -> tuple[float, float]:
+    """Peak resident memory of this process and of its largest child (git), in MB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, child
+
+
+def bench_levers(repo: pygit2.Repository) -> None:
+    """First appearance for the paths at hand only: the levers, measured side by side."""
     head = repo.references["refs/heads/main"].target
-    db = Path(repo.path) / "signoff" / "history.sqlite"
-    db.unlink(missing_ok=True)
-    started = time.perf_counter()
-    with HistoryIndex.open(repo) as index:
-        stats = index.update(head)
-        build = time.perf_counter() - started
-        print(f"index build from scratch: {build:.2f} s for {stats.commits} commits, "
-              f"{stats.new_paths} paths ({build / stats.commits * 1000:.2f} ms per commit); "
-              f"index file {db.stat().st_size / 1e6:.0f} MB")
+    paths = sample_paths(repo, LOCK_PATHS)
+    keys = [key_path(fake_fpr(k)) for k in range(0, KEYS, 4)]
+    info = Path(repo.path) / "objects" / "info"
+    shutil.rmtree(info / "commit-graphs", ignore_errors=True)
+    (info / "commit-graph").unlink(missing_ok=True)
 
-        # New commits on top, as a merged pull request would add them: one attestation each.
-        rng = random.Random(7)
-        tip = repo[head].peel(pygit2.Commit)
-        who = pygit2.Signature("bench", "bench@example.org", T0 + COMMITS * STEP, 0)
-        new_heads = []
-        for n in range(NEW_COMMITS):
-            path = statement_path("requests", f"9.{n}", rng.randbytes(32).hex(), fake_fpr(1))
-            tree = tree_with(repo, tip.tree, {path: repo.create_blob(b"new %d" % n),
-                                              path + ".asc": repo.create_blob(b"sig")})
-            oid = repo.create_commit(None, who, who, "new", tree, [tip.id])
-            tip = repo[oid].peel(pygit2.Commit)
-            new_heads.append(oid)
-        started = time.perf_counter()
-        for oid in new_heads:
-            index.update(oid)
-        per_commit = (time.perf_counter() - started) / NEW_COMMITS
-        print(f"incremental update: {per_commit * 1000:.2f} ms per new commit "
-              f"({NEW_COMMITS} commits, one update each)")
-        started = time.perf_counter()
-        assert index.update(new_heads[-1]).commits == 0
-        print(f"update at the same head: {(time.perf_counter() - started) * 1000:.2f} ms")
+    def drop_cache() -> None:
+        for suffix in ("", "-wal", "-shm"):
+            (Path(repo.path) / "signoff" / f"history.sqlite{suffix}").unlink(missing_ok=True)
 
-        paths = [row[0] for row in index.db.execute(
-            "SELECT path FROM paths ORDER BY random() LIMIT 10000")]
-        started = time.perf_counter()
-        for path in paths:
-            index.first_seen(path)
-        single = (time.perf_counter() - started) / len(paths)
-        started = time.perf_counter()
-        found = index.first_seen_many(paths)
-        bulk = (time.perf_counter() - started) / len(paths)
-        assert len(found) == len(paths)
-        print(f"first_seen: {single * 1e6:.1f} µs per path one by one, "
-              f"{bulk * 1e6:.1f} µs per path in bulk ({len(paths)} paths)")
+    drop_cache()
+    clock = Clock()
+    with PathHistory.open(repo).at(head) as history:
+        chained = str(clock)
+        found = history.first_seen_many(paths + keys)
+        cold = str(clock)
+        assert len(found) == len(paths) + len(keys)
+    clock = Clock()
+    with PathHistory.open(repo).at(head) as history:
+        history.first_seen_many(paths + keys)
+        warm = str(clock)
+    print(f"pygit2 first-parent walk along the paths asked about (taken), for {len(paths)} "
+          f"statements and {len(keys)} keys: cold {cold} (of it, the effective times of "
+          f"{COMMITS} commits: {chained}); warm {warm}")
 
-        # A force-push that drops the new commits: the index must rebuild, not reuse.
-        started = time.perf_counter()
-        stats = index.update(head)
-        print(f"update after a rewrite (rebuild): {time.perf_counter() - started:.2f} s, "
-              f"rebuilt={stats.rebuilt}")
+    # A fetch brings new commits: the answers at the old head are reused below it.
+    tip = repo[head].peel(pygit2.Commit)
+    who = pygit2.Signature("bench", "bench@example.org", T0 + COMMITS * STEP, 0)
+    rng = random.Random(7)
+    for n in range(NEW_COMMITS):
+        path = statement_path("requests", f"9.{n}", rng.randbytes(32).hex(), fake_fpr(1))
+        tree = tree_with(repo, tip.tree, {path: repo.create_blob(b"new %d" % n)})
+        tip = repo[repo.create_commit(None, who, who, "new", tree, [tip.id])].peel(
+            pygit2.Commit)
+    clock = Clock()
+    with PathHistory.open(repo).at(tip.id) as history:
+        history.first_seen_many(paths + keys)
+    print(f"after {NEW_COMMITS} new commits (answers at the old head reused): {clock}")
+    own, _child = peak_rss_mb()
+    print(f"peak memory of this process so far: {own:.0f} MB (most of it the benchmark's own "
+          f"listing of {2 * COMMITS * PER_COMMIT} paths to sample from)")
+
+    env = {**os.environ, "GIT_LITERAL_PATHSPECS": "1"}
+    log = ["git", f"--git-dir={repo.path}", "log", "--first-parent",
+           "--diff-merges=first-parent", "--format=%H", "--name-status", "--no-renames",
+           str(head), "--"]
+    for label, graph in (("no commit-graph", False), ("commit-graph with Bloom filters", True)):
+        if graph:
+            started = time.perf_counter()
+            subprocess.run(["git", f"--git-dir={repo.path}", "commit-graph", "write",
+                            "--reachable", "--changed-paths"], check=True, capture_output=True)
+            print(f"git commit-graph write --reachable --changed-paths: "
+                  f"{time.perf_counter() - started:.1f} s")
+        for count in GIT_LOG_PATHS:
+            clock = Clock()
+            subprocess.run([*log, *paths[:count]], check=True, capture_output=True, env=env)
+            print(f"git log, {label}, one call for {count} paths: {clock}")
+        few = paths[:PER_PATH_SAMPLE]
+        clock = Clock()
+        for path in few:
+            subprocess.run([*log, path], check=True, capture_output=True, env=env)
+        print(f"git log, {label}, one call per path, {len(few)} paths: {clock} (git "
+              f"{git_version()} uses Bloom filters for one path per call only)")
+
+    clock = Clock()
+    chain = []
+    commit: pygit2.Commit | None = repo[head].peel(pygit2.Commit)
+    while commit is not None:
+        chain.append(commit)
+        commit = commit.parents[0] if commit.parent_ids else None
+    chain.reverse()
+    for path in paths:
+        bisect_first_seen(repo, chain, path)
+    print(f"bisecting the first-parent chain with pygit2, {len(paths)} paths: {clock} (not "
+          "taken: across a removal it can land on an older presence, overstating an age)")
+
+
+def git_version() -> str:
+    return subprocess.run(["git", "--version"], capture_output=True, text=True,
+                          check=True).stdout.split()[-1]
 
 
 def pull_request(repo: pygit2.Repository, home: Path) -> pygit2.Oid:
@@ -172,10 +266,7 @@ def pull_request(repo: pygit2.Repository, home: Path) -> pygit2.Oid:
     user = UserGnuPG(home)
     fprs = [generate_key(home, f"vetter{i} <v{i}@example.org>") for i in range(4)]
     base = repo.references["refs/heads/main"].peel(pygit2.Commit)
-    with HistoryIndex.open(repo) as index:
-        releases = [parse_attestation_path(row[0]) for row in index.db.execute(
-            "SELECT path FROM paths WHERE path LIKE 'attestations/%.yaml' "
-            "ORDER BY random() LIMIT ?", (PR_SIZE,))]
+    releases = [parse_attestation_path(p) for p in sample_paths(repo, PR_SIZE)]
     files: dict[str, bytes] = {key_path(f): user.export_public_key(f) for f in fprs}
     rng = random.Random(11)
     now = datetime.now(tz=UTC).replace(microsecond=0)
@@ -218,7 +309,7 @@ def bench_validate(repo: pygit2.Repository) -> None:
 
 def main() -> None:
     repo = generated_repo()
-    bench_index(repo)
+    bench_levers(repo)
     bench_validate(repo)
 
 

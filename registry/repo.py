@@ -29,6 +29,7 @@ from signoff.registry.layout import (
     version_dir,
 )
 from signoff.registry.objects import guard_objects, reading_objects
+from signoff.registry.partial import fetch_blobs, missing_blobs, promisor_remote
 from signoff.registry.write_guard import Journal, exclusive_write
 
 REGISTRY_SCHEMA = "registry/v1"
@@ -55,12 +56,30 @@ class StoredAttestation:
     """The statement or signature is over its cap; neither was read."""
 
 
+def _open_repository(path: Path) -> pygit2.Repository:
+    """The git repository at `path`, with fail-closed object reads; RegistryError if none."""
+    if not path.exists():
+        raise RegistryError("registry not found: no such directory", file=path)
+    try:
+        repo = pygit2.Repository(str(path))
+    except pygit2.GitError as e:
+        raise RegistryError("not a git repository", file=path,
+                            hint="create one with `signoff registry init PATH`") from e
+    guard_objects(repo, path)
+    return repo
+
+
 class Registry:
     """A git repository laid out as a signoff registry."""
 
     def __init__(self, repo: pygit2.Repository, path: Path) -> None:
         self.repo = repo
         self.path = path
+        self._pinned: pygit2.Commit | None = None
+        self.promisor = promisor_remote(repo)
+        """The remote a partial clone fetches missing blobs from; None for a full clone."""
+        self.read_ref = "HEAD"
+        """The ref read: `HEAD`, or the full name of the ref `open_at` resolved."""
         self._spellings_ok: set[tuple[str, str]] = set()
         """(project tree id, version) pairs already seen to have one spelling."""
 
@@ -68,25 +87,46 @@ class Registry:
 
     @classmethod
     def open(cls, path: Path) -> Registry:
-        """Open a registry checkout (or bare repository); RegistryError if it is not one."""
-        if not path.exists():
-            raise RegistryError("registry not found: no such directory", file=path)
-        try:
-            repo = pygit2.Repository(str(path))
-        except pygit2.GitError as e:
-            raise RegistryError("not a git repository", file=path,
-                                hint="create one with `signoff registry init PATH`") from e
-        guard_objects(repo, path)
-        registry = cls(repo, path)
-        if repo.head_is_unborn:
+        """Open a registry checkout (or bare repository) at HEAD; RegistryError if it is not one.
+
+        For writing: a vetter's commands work on the branch checked out.
+        """
+        registry = cls(_open_repository(path), path)
+        if registry.repo.head_is_unborn:
             raise RegistryError("HEAD names a branch with no commits (an empty repository, or "
                                 "a branch that does not exist)", file=path)
-        header = registry.read_file(REGISTRY_FILE)
-        if header is None:
-            raise RegistryError(f"not a signoff registry: no {REGISTRY_FILE} committed at HEAD",
-                                file=path, hint="create one with `signoff registry init PATH`")
-        _check_header(header, f"{path}/{REGISTRY_FILE}")
+        registry._check_header()
         return registry
+
+    @classmethod
+    def open_at(cls, path: Path, ref: str | None) -> Registry:
+        """Open a registry for reading at a named ref, whatever the checkout has checked out.
+
+        `ref` is a branch, tag or full ref name; None reads the branch `main`, else HEAD.
+        """
+        registry = cls(_open_repository(path), path)
+        repo = registry.repo
+        try:
+            if ref is None:
+                reference = repo.references.get("refs/heads/main") or repo.head
+            else:
+                reference = repo.lookup_reference_dwim(ref)
+            registry._pinned = reference.peel(pygit2.Commit)
+            registry.read_ref = reference.resolve().name
+        except (KeyError, ValueError, pygit2.GitError) as e:
+            what = f"ref {ref!r}" if ref is not None else "branch main, nor HEAD,"
+            raise RegistryError(f"the registry has no {what} naming a commit", file=path,
+                                hint="name an existing branch with ref: in the policy") from e
+        registry._check_header()
+        return registry
+
+    def _check_header(self) -> None:
+        header = self.read_file(REGISTRY_FILE)
+        if header is None:
+            raise RegistryError(f"not a signoff registry: no {REGISTRY_FILE} committed at "
+                                f"{self.head_commit().short_id}", file=self.path,
+                                hint="create one with `signoff registry init PATH`")
+        _check_header(header, f"{self.path}/{REGISTRY_FILE}")
 
     @classmethod
     def init(cls, path: Path, name: str, extra_files: Mapping[str, bytes] | None = None
@@ -118,7 +158,9 @@ class Registry:
     # -- reading -------------------------------------------------------------------------------
 
     def head_commit(self) -> pygit2.Commit:
-        """The commit HEAD points at."""
+        """The commit read: the named ref's (`open_at`), else the one HEAD points at."""
+        if self._pinned is not None:
+            return self._pinned
         try:
             return self.repo.head.peel(pygit2.Commit)
         except (pygit2.GitError, KeyError) as e:
@@ -138,8 +180,16 @@ class Registry:
         with reading_objects(self.path):
             return lookup(self.repo, self._commit(commit).tree, path, self.path)
 
+    def _fetch_missing(self, tree: pygit2.Tree, depth: int = 0) -> None:
+        """In a partial clone, fetch the blobs below `tree` that are not here yet, at once."""
+        if self.promisor is not None:
+            fetch_blobs(self.repo, self.promisor, missing_blobs(self.repo, tree, depth),
+                        self.path)
+
     def read_file(self, path: str, commit: pygit2.Commit | None = None) -> bytes | None:
         """Committed bytes of a regular file, or None when absent."""
+        if self.promisor is not None and "/" not in path:
+            self._fetch_missing(self._commit(commit).tree)
         obj = self._entry(path, commit)
         return obj.data if isinstance(obj, pygit2.Blob) else None
 
@@ -158,6 +208,7 @@ class Registry:
         keys: dict[str, bytes] = {}
         if not isinstance(tree, pygit2.Tree):
             return keys
+        self._fetch_missing(tree)
         with reading_objects(self.path):
             return self._keys_in(tree)
 
@@ -182,6 +233,7 @@ class Registry:
         tree = self._entry(directory, commit)
         if not isinstance(tree, pygit2.Tree):
             return []
+        self._fetch_missing(tree)
         with reading_objects(self.path):
             return _statements_in(tree, directory)
 
@@ -194,6 +246,7 @@ class Registry:
         found: dict[str, list[StoredAttestation]] = {}
         if not isinstance(tree, pygit2.Tree):
             return found
+        self._fetch_missing(tree, depth=1)
         with reading_objects(self.path):
             for entry in tree:
                 if isinstance(entry, pygit2.Tree) and entry.name:

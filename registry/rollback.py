@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ from pathlib import Path
 import pygit2
 
 from signoff.attest.errors import RegistryError, RollbackError
-from signoff.attest.files import write_atomic
+from signoff.attest.files import write_atomic, xdg_dir
 
 STATE_SCHEMA = "head-record/v1"
 
@@ -45,16 +44,15 @@ class HeadCheck:
 
 def default_state_dir() -> Path:
     """`$XDG_STATE_HOME/signoff`, or `~/.local/state/signoff`."""
-    base = os.environ.get("XDG_STATE_HOME")
-    root = Path(base) if base and os.path.isabs(base) else Path.home() / ".local" / "state"
-    return root / "signoff"
+    return xdg_dir("XDG_STATE_HOME", ".local/state")
 
 
 def registry_key(repo: pygit2.Repository, channel: str = "HEAD") -> str:
     """A stable name for one registry's line of history: its git directory and a channel.
 
-    The channel tells apart the histories one repository follows: its own HEAD, or an upstream
-    branch that sync fetches.
+    The channel tells apart the histories one repository follows: the ref a check reads (so
+    switching a checkout's branches is never taken for a rollback), or an upstream branch that
+    sync fetches.
     """
     return f"{Path(repo.path).resolve()}#{channel}"
 
@@ -150,4 +148,6 @@ def _unreadable(state_dir: Path, key: str) -> bool:
 def forget_registry(repo: pygit2.Repository, state_dir: Path | None = None) -> None:
     """Drop the record of a registry that is being deleted on purpose (the demo rebuilds its
     own), so that a new registry at the same path is not taken for a rewrite of the old one."""
-    record_file(state_dir or default_state_dir(), registry_key(repo)).unlink(missing_ok=True)
+    for channel in ("HEAD", *repo.references):
+        record_file(state_dir or default_state_dir(), registry_key(repo, channel)).unlink(
+            missing_ok=True)

@@ -74,8 +74,10 @@ def _attribute_leftovers(request: pytest.FixtureRequest) -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def private_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
                   ) -> None:
-    """Client state (last verified heads) goes to a temporary folder, never the real one."""
+    """Client state (last verified heads) and caches (clones of registries named by URL) go to
+    temporary folders, never the real ones."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
 
 
 @pytest.fixture

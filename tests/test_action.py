@@ -87,7 +87,7 @@ def test_the_check_step_annotates_lines_and_writes_the_summary(builder: Registry
     assert done.returncode == 1, done.stdout + done.stderr
     errors = [line for line in done.stdout.splitlines() if line.startswith("::error")]
     assert len(errors) == 1
-    assert errors[0].startswith("::error file=requirements.txt,line=2::leftpad 2.0 ")
+    assert errors[0].startswith("::error file=requirements.txt,line=2::leftpad 2.0")
     assert "no attestations for this file" in errors[0]
     text = summary.read_text()
     assert text.startswith("## signoff check failed\n\n1 passed, 1 failed under policy "
@@ -117,7 +117,7 @@ def test_the_check_step_takes_a_named_policy_and_reports_a_broken_one(
     done = run_check_step({"inputs": f"{tiny.name} ", "policy": str(elsewhere),
                            "state-dir": str(tmp_path / "state")}, builder.dist, summary, output)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.splitlines()[-1] == "::notice::1 passed, 0 failed"
+    assert done.stdout.splitlines()[-1] == "::notice::1 requirement: 1 pass, 0 exempt, 0 fail"
     elsewhere.write_text("signoff: policy/v1\nbogus: 1\n")
     broken = run_check_step({"inputs": tiny.name, "policy": str(elsewhere)}, builder.dist,
                             summary, output)

@@ -5,6 +5,7 @@ The first test runs the installed `signoff` command in subprocesses, as a vetter
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from signoff.attest.gpg import generate_key
@@ -43,7 +44,11 @@ def test_init_attest_and_check_through_the_installed_command(tmp_path: Path) -> 
         failed = run_installed("check", str(sdist), "--policy", str(policy))
         assert failed.returncode == 1
         assert "no attestation for any file named tinyhttp-1.0.tar.gz" not in failed.stdout
-        assert "file is larger than every attested size" in failed.stdout
+        # The sdist differs from the one attested by hash alone: said so, with both hashes.
+        as_json = run_installed("check", str(sdist), "--policy", str(policy), "--format", "json")
+        reason = json.loads(as_json.stdout)["requirements"][0]["reason"]
+        assert reason["code"] == "local-file-differs"
+        assert reason["params"]["attested"] == [{"sha256": "ab" * 32, "size": 10}]
 
 
 def test_attest_refuses_bad_arguments_with_exit_2(tmp_path: Path) -> None:

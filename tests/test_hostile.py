@@ -300,7 +300,8 @@ def test_bare_detached_worktree_and_shallow_registries_are_read(builder: Registr
             assert "shallow" in done.stderr
 
 
-@pytest.mark.parametrize("kind", ["unborn", "garbage HEAD", "a plain file"])
+@pytest.mark.parametrize("kind", ["unborn", "garbage main", "garbage HEAD, no main",
+                                  "a plain file"])
 def test_registries_that_cannot_be_read_exit_2_naming_them(builder: RegistryBuilder,
                                                            kind: str) -> None:
     f = builder.wheel("tinyhttp", "1.0")
@@ -308,9 +309,13 @@ def test_registries_that_cannot_be_read_exit_2_naming_them(builder: RegistryBuil
     target = builder.tmp / "bad"
     if kind == "unborn":
         git(builder.tmp, "init", "-q", str(target))
-    elif kind == "garbage HEAD":
+    elif kind.startswith("garbage"):
         git(builder.tmp, "clone", "-q", str(builder.registry.path), str(target))
-        (target / ".git" / "HEAD").write_text("garbage\n")
+        if kind == "garbage main":  # the ref read names no commit
+            (target / ".git" / "refs" / "heads" / "main").write_text("garbage\n")
+        else:  # no main, so HEAD would be read, and it is garbage
+            git(target, "branch", "-q", "-m", "main", "other")
+            (target / ".git" / "HEAD").write_text("garbage\n")
     else:
         target.write_text("not a repository\n")
     done = run_cli("check", str(f), "--policy", str(_policy_for(builder, target)))

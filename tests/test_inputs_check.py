@@ -7,12 +7,14 @@ it (and on the sdists, for the tools that list them), and pass once the input as
 
 from __future__ import annotations
 
+import hashlib
 import sys
 
 import pytest
 
 from signoff.trust.decide.checker import CheckReport
 from signoff.trust.outcomes import Code
+from signoff.trust.report.words import describe
 from tests.builder import RegistryBuilder
 from tests.dists import (
     DistSet,
@@ -133,7 +135,18 @@ def test_uv_lock_of_local_files_hashes_them_bounded(builder: RegistryBuilder,
     passed = {v.file.filename: v.file for v in report.verdicts if v.passed}
     assert (passed[gamma.filename].sha256, passed[gamma.filename].size) == (gamma.sha256,
                                                                           gamma.size)
-    # Someone swaps the vetted wheel for a huge file of the same name: refused, not read whole.
+    # Someone swaps the vetted wheel for another file of the same name: both hashes are named.
+    original = gamma.path.read_bytes()
+    gamma.path.write_bytes(original + b"x")
+    report = builder.check(work / "uv.lock")
+    verdict = next(v for v in report.verdicts if v.file.filename == gamma.filename)
+    assert not verdict.passed
+    assert verdict.reasons[0].code is Code.LOCAL_FILE_DIFFERS
+    assert verdict.reasons[0].params["sha256"] == hashlib.sha256(original + b"x").hexdigest()
+    assert verdict.reasons[0].params["attested"] == [{"sha256": gamma.sha256,
+                                                      "size": gamma.size}]
+    assert "larger" not in describe(verdict.reasons[0])
+    # A huge file of the same name: refused, not read whole.
     with gamma.path.open("r+b") as f:
         f.truncate(1 << 40)
     report = builder.check(work / "uv.lock")

@@ -34,14 +34,15 @@ def vetted_set(builder: RegistryBuilder, unvetted: Collection[str] = ()) -> Dist
 
 def run_lock(builder: RegistryBuilder, given: Path, output: Path) -> LockResult:
     with CheckSession.open(load_policy(builder.tmp / "signoff-policy.yaml")) as session:
-        return lock(given, session.check, output)
+        return lock(given, session.check, output, session.attested_files)
 
 
-def pip_install(requirements: Path, find_links: Path, target: Path, cwd: Path
-                ) -> tuple[int, str]:
+def pip_install(requirements: Path, find_links: Path, target: Path, cwd: Path,
+                no_deps: bool = False) -> tuple[int, str]:
     done = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-index", "--find-links", str(find_links),
-         "--target", str(target), "--require-hashes", "-r", str(requirements)],
+         "--target", str(target), "--require-hashes", *(["--no-deps"] * no_deps),
+         "-r", str(requirements)],
         cwd=cwd, env=tool_env(cwd / "cache"), capture_output=True, text=True, check=False)
     return done.returncode, done.stdout + done.stderr
 
@@ -103,7 +104,7 @@ def test_pip_refuses_a_file_that_is_not_the_vetted_one(builder: RegistryBuilder)
     assert not (work / "target").exists() or not installed(work / "target")
 
 
-def test_a_requirement_without_a_vetted_file_is_commented_out_and_pip_refuses(
+def test_a_requirement_without_a_vetted_file_stays_pinned_without_hashes_and_pip_refuses(
         builder: RegistryBuilder) -> None:
     dists = vetted_set(builder, unvetted={"beta-1.1-py3-none-any.whl"})
     work = builder.tmp / "work"
@@ -115,12 +116,16 @@ def test_a_requirement_without_a_vetted_file_is_commented_out_and_pip_refuses(
     assert beta.requirement == "beta==1.1"
     assert "no vetted file" in beta.reason
     lines = (work / "vetted.txt").read_text().splitlines()
-    at = lines.index("# beta==1.1 \\")
+    at = lines.index("beta==1.1")
     assert lines[at - 1].startswith(f"{MARK} beta==1.1: no vetted file: ")
-    # alpha needs beta; in hash-checking mode pip will not fetch an unhashed dependency.
-    code, output = pip_install(work / "vetted.txt", dists.folder, work / "target", work)
-    assert code != 0
-    assert "beta" in output and "hash" in output.lower()
+    assert "--require-hashes" in lines
+    # Pinned without a hash: pip refuses the whole install, with or without --no-deps.
+    for no_deps in (False, True):
+        code, output = pip_install(work / "vetted.txt", dists.folder, work / "target", work,
+                                   no_deps=no_deps)
+        assert code != 0
+        assert "beta==1.1" in output and "hash" in output.lower()
+        assert not (work / "target").exists() or not installed(work / "target")
 
 
 def test_hand_written_requirements_keep_comments_markers_and_order(
@@ -154,7 +159,9 @@ def test_hand_written_requirements_keep_comments_markers_and_order(
     result = run_lock(builder, work / "requirements.txt", out_dir / "vetted.txt")
     text = (out_dir / "vetted.txt").read_text()
     lines = text.splitlines()
-    assert lines[0].startswith(MARK)
+    assert lines[0].startswith(MARK) and lines[1].startswith(MARK)
+    assert lines[2] == "--require-hashes"
+    lines = lines[2:]
     assert lines[1:7] == [
         "# top comment",
         "--find-links ./elsewhere",
@@ -167,10 +174,11 @@ def test_hand_written_requirements_keep_comments_markers_and_order(
     assert lines[8:12] == ["# more requirements", "-c ../work/constraints.txt",
                            f"gamma==0.5 --hash=sha256:{gamma.sha256}",
                            f"{MARK} end of more.txt"]
+    # What cannot be vetted stays, without any hash, so that pip refuses it.
     assert lines[12].startswith(f"{MARK} zeta-pkg>=3 is not pinned")
-    assert lines[13] == "# zeta-pkg>=3"
+    assert lines[13] == "zeta-pkg>=3"
     assert lines[14].startswith(f"{MARK} foobar==2.0.1: no vetted file")
-    assert lines[15] == f"# foobar==2.0.1 --hash=sha256:{alpha_sdist.sha256}"
+    assert lines[15] == "foobar==2.0.1"
     assert lines[16] == f"foobar==2.0.1 --hash=sha256:{foobar_new.sha256}"
     assert len(lines) == 17
     assert [u.requirement for u in result.unvetted] == ["zeta-pkg>=3", "foobar==2.0.1"]

@@ -61,11 +61,12 @@ def test_check_github_annotates_the_line_of_each_failing_requirement(
     code, out = done.returncode, done.stdout
     assert code == 1
     lines = out.splitlines()
-    assert lines[0].startswith(f"::error file={req},line=1::tinyhttp 1.0 ")
-    assert lines[0].endswith(": 1 of 2 trusted approvals for safe-to-deploy")
-    assert lines[1].startswith(f"::error file={req},line=2::leftpad 2.0 ")
+    assert lines[0] == (f"::error file={req},line=1::tinyhttp 1.0: 1 of 2 trusted approvals "
+                        "for safe-to-deploy; one more approval for safe-to-deploy from a key "
+                        "valid under this policy")
+    assert lines[1].startswith(f"::error file={req},line=2::leftpad 2.0: ")
     assert "no attestations for this file" in lines[1]
-    assert lines[-1] == "::notice::0 passed, 2 failed"
+    assert lines[-1] == "::notice::2 requirements: 0 pass, 0 exempt, 2 fail"
 
 
 def test_explain_json_gives_suggestions_as_codes(
@@ -143,6 +144,10 @@ SAMPLES: dict[Code, dict[str, Any]] = {
     Code.SIZES_DISAGREE: {"sizes": [1, 2]},
     Code.LARGER_THAN_ATTESTED: {"limit": 10},
     Code.NO_ATTESTED_NAME: {"filename": "a.whl", "project": "a", "version": "1"},
+    Code.LOCAL_FILE_DIFFERS: {"filename": "a.whl", "sha256": "ab" * 32, "size": 3,
+                              "attested": [{"sha256": "cd" * 32, "size": 2}]},
+    Code.MARKER_EXCLUDES: {"marker": 'sys_platform == "win32"'},
+    Code.NO_FILE_FOR_TARGET: {"files": 2, "target": "--platform win_amd64"},
     Code.INPUT_PROBLEM: {"requirement": "a", "reason": "not pinned"},
     Code.MORE_APPROVALS: {"missing": 2, "criteria": ["safe-to-run"]},
     Code.WAIT: {"wait": 86400, "signers": 2, "min_age": 7 * 86400},

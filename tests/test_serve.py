@@ -291,3 +291,44 @@ def test_a_bad_policy_or_refresh_exits_2_before_serving(tmp_path: Path) -> None:
                                      f"trust: {{roots: [{'A' * 40}]}}\n")
     bad = run_cli("serve", "--policy", str(tmp_path / "p.yaml"), "--refresh", "soon")
     assert bad.returncode == 2 and "--refresh" in bad.stderr
+
+
+def _serve_from_url(scenario: Scenario, entry: str) -> Path:
+    """Point the scenario's policy at a bare upstream of its registry, with `entry` settings."""
+    builder = scenario.builder
+    bare = builder.tmp / "upstream.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(builder.registry.path), str(bare)],
+                   check=True)
+    scenario.policy.write_text(scenario.policy.read_text().replace(
+        "  - path: registry\n", f"  - url: {bare.name}\n{entry}"))
+    return bare
+
+
+def _push(scenario: Scenario, bare: Path) -> None:
+    subprocess.run(["git", "push", "-q", str(bare), "main:main"], check=True,
+                   cwd=scenario.builder.registry.path)
+
+
+def test_a_url_registry_is_refreshed_on_the_policys_interval(scenario: Scenario,
+                                                             tmp_path: Path) -> None:
+    bare = _serve_from_url(scenario, "    refresh: 1s\n")
+    with serve_upstream(scenario.upstream) as upstream, run_signoff_serve(
+            scenario.policy, upstream, tmp_path, ["--refresh", "1h"]) as served:
+        assert "foobar-2.0.tar.gz" in listed(served, "foobar")
+        scenario.builder.reject("alice", scenario.path("foobar-2.0.tar.gz"))
+        _push(scenario, bare)  # only the upstream has it: the server must fetch to see it
+        wait_until(lambda: "foobar-2.0.tar.gz" not in listed(served, "foobar"))
+
+
+def test_a_registry_staler_than_max_staleness_serves_nothing(scenario: Scenario,
+                                                              tmp_path: Path) -> None:
+    bare = _serve_from_url(scenario, "    refresh: 1s\n    max-staleness: 3s\n")
+    with serve_upstream(scenario.upstream) as upstream, run_signoff_serve(
+            scenario.policy, upstream, tmp_path, ["--refresh", "1h"]) as served:
+        assert listed(served, "alpha")
+        bare.rename(bare.with_name("unreachable.git"))
+        wait_until(lambda: httpx.get(f"{served.url}/simple/alpha/").status_code == 503)
+        stale = httpx.get(f"{served.url}/simple/alpha/")
+        assert "fail closed" in stale.text and "max-staleness" in stale.text
+        assert httpx.get(f"{served.url}/healthz").status_code == 503
+        assert "could not refresh" in served.output() or "max-staleness" in served.output()

@@ -80,3 +80,28 @@ def test_an_unknown_verifier_is_refused(builder: RegistryBuilder) -> None:
                    "--state-dir", str(builder.tmp / "state"), env={"SIGNOFF_VERIFIER": "pgpy"})
     said = done.stdout + done.stderr
     assert done.returncode == 2 and "SIGNOFF_VERIFIER" in said and "Traceback" not in said, said
+
+
+def test_a_damaged_signature_cache_is_rebuilt_never_believed(builder: RegistryBuilder) -> None:
+    """A signature cache that is not a database any more (a crash, a bad disk) is deleted and
+    refilled: the verdicts are the cold ones, and the next run is warm again."""
+    good = builder.wheel("tinyhttp", "1.0")
+    builder.approve("alice", good)
+    bad = builder.wheel("tinyhttp", "1.1")
+    vouched = builder.approve("alice", bad)
+    statement = builder.registry.read_file(vouched.path)
+    assert statement is not None
+    builder.commit_raw({vouched.path: statement.replace(b"safe-to-deploy", b"safe-to-run ")})
+    builder.policy(roots=["alice"], signers=1)
+    cold = _check(builder, good, bad)
+    assert cold[0] == 1, cold[2]
+    caches = sorted((builder.registry.git_dir / "signoff").glob("signatures*.sqlite"))
+    assert caches
+    for cache in caches:
+        cache.write_bytes(b"not a database " * 512)
+    damaged = _check(builder, good, bad)
+    assert damaged[0] == 1, damaged[2]
+    assert _verdicts(damaged[1]) == _verdicts(cold[1])
+    warm = _check(builder, good, bad, env={"PATH": _no_gpg_path(builder.tmp)})
+    assert warm[0] == 1, warm[2]
+    assert _verdicts(warm[1]) == _verdicts(cold[1])

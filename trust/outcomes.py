@@ -79,14 +79,23 @@ class Code(StrEnum):
     SIZES_DISAGREE = "sizes-disagree"
     """Attestations disagree about the file's size. params: sizes (list)."""
     LARGER_THAN_ATTESTED = "larger-than-attested"
-    """A local file is larger than every attested size and was not read to its end.
-    params: limit (bytes)."""
+    """A local file is larger than every attested size, and too large to hash whole for the
+    report: it was not read to its end. params: limit (bytes)."""
+    LOCAL_FILE_DIFFERS = "local-file-differs"
+    """A local file differs from every attested file of its name.
+    params: filename, sha256 (the local file's), size, attested (list of {sha256, size})."""
     NO_ATTESTED_NAME = "no-attested-name"
     """No statement names a local file's name, so it was not hashed.
     params: filename, project, version."""
     INPUT_PROBLEM = "input-problem"
     """A requirement could not be checked at all (unpinned, no hash, unreadable).
     params: requirement, reason (the input reader's words)."""
+
+    MARKER_EXCLUDES = "marker-excludes"
+    """The requirement's environment marker excludes the target: skipped. params: marker."""
+    NO_FILE_FOR_TARGET = "no-file-for-target"
+    """No file named for the requirement fits the target, so an installer could take none.
+    params: files (how many are named), target (the target's options)."""
 
     # -- why an index leaves out a file its upstream lists ------------------------------------
     NO_UPSTREAM_HASH = "no-upstream-hash"

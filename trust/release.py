@@ -24,6 +24,11 @@ class ReleaseFile:
     """Where it was named, for humans: `requirements.txt:12`, `dist/foo-1.0.tar.gz`."""
     local_path: Path | None = None
     """A local copy to hash lazily, bounded by the attested size (folder inputs)."""
+    requirement: str = ""
+    """The requirement (or lock package) it belongs to, as the input names it: files sharing it
+    make one row of the report. Empty when the input gives none (one row per project version)."""
+    marker: str | None = None
+    """The requirement's environment marker, when the input gives one."""
 
 
 @dataclass(frozen=True)
@@ -40,3 +45,5 @@ class InputProblem:
     """Normalised project, when known."""
     version: str | None = None
     """Normalised version, when pinned."""
+    marker: str | None = None
+    """The requirement's environment marker, when the input gives one."""

@@ -224,10 +224,15 @@ def test_a_signature_by_a_key_not_in_keys_does_not_count(builder: RegistryBuilde
     builder.key("mallory", publish=False)
     builder.approve("mallory", f)  # publishes mallory's key: take it out again
     builder.commit_raw({key_path(builder.key("mallory")): None})
+    builder.policy(roots=["alice"], signers=1)
+    code, out, err = _check(builder, f)
+    assert code == 1, err + out
+    assert _counted(out) == [False] and "not in the registry" in out
+    # Naming her key as a root does not help: a root in no registry's keys/ is a policy error.
     builder.policy(roots=["alice", "mallory"], signers=1)
     code, out, err = _check(builder, f)
-    assert code == 1, err
-    assert _counted(out) == [False] and "not in the registry" in out
+    assert code == 2, err + out
+    assert "is in no registry's keys/" in out
 
 
 def test_a_signature_by_the_wrong_issuer_does_not_count(builder: RegistryBuilder) -> None:

@@ -11,9 +11,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from packaging.version import Version
 
 from signoff.attest.model import Attestation, Subject, Verdict, dump_attestation
-from signoff.registry.layout import ATTESTATIONS_DIR, shard, statement_path
+from signoff.attest.names import canonical_version
+from signoff.registry.layout import ATTESTATIONS_DIR, shard, statement_path, version_dir
 from signoff.registry.sign import subject_for_file
 from tests.attacks.kit import check, refused, run, validate
 from tests.builder import RegistryBuilder
@@ -153,3 +157,27 @@ def test_a_statement_may_spell_its_version_with_trailing_zeros(builder: Registry
                         moved + ".asc": builder.registry.read_file(path + ".asc") or b""})
     out = check(builder, _requirements(builder, wheel, "1.0"))
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+_spellings = st.builds(
+    lambda epoch, release, zeros, pre, post, dev, local, v: (
+        ("v" if v else "") + (f"{epoch}!" if epoch else "")
+        + ".".join(map(str, [*release, *[0] * zeros])) + pre + post + dev + local),
+    st.integers(0, 2), st.lists(st.integers(0, 12), min_size=1, max_size=3), st.integers(0, 3),
+    st.sampled_from(["", "a1", "rc2", ".beta3", "-pre0"]),
+    st.sampled_from(["", ".post1", "-1", "post", ".r2"]),
+    st.sampled_from(["", ".dev0", "dev4"]), st.sampled_from(["", "+x", "+Ab.7"]),
+    st.booleans())
+
+
+@settings(max_examples=200, deadline=None)
+@given(_spellings, _spellings)
+def test_equal_versions_have_exactly_one_folder(a: str, b: str) -> None:
+    """Attack: find two spellings of one version that land in two folders, or two different
+    versions that land in one. Gain: a split release, or one release's statements counted
+    for another."""
+    folder_a, folder_b = canonical_version(a), canonical_version(b)
+    assert (folder_a == folder_b) == (Version(a) == Version(b)), (a, b)
+    assert canonical_version(folder_a) == folder_a and Version(folder_a) == Version(a)
+    assert version_dir("x", a) == version_dir("x", folder_a)
+    assert "/" not in folder_a and folder_a not in (".", "..")

@@ -187,6 +187,23 @@ def test_encoding_tricks(deployment: Deployment, data: bytes,
     failed_closed(check(deployment, given), given, 2)
 
 
+def test_lock_output_is_read_as_written(deployment: Deployment, tmp_path: Path) -> None:
+    """A UTF-16 file (its byte-order mark decides) whose first line declares latin-1 and
+    whose comment holds `Å` before an unvetted requirement. `lock` writes UTF-8; read as
+    latin-1 (the declaration now in the output's first two lines), `Å` is `Ã` and NEL, a line
+    break, and the comment's tail becomes a requirement. The attacker gains an unvetted hash in
+    the lock output. The output declares UTF-8 first, so pip reads what signoff wrote."""
+    text = (f"# -*- coding: latin-1 -*-\nalpha==1.0 --hash=sha256:{deployment.vetted.sha256}\n"
+            f"# \u00c5beta==1.0 --hash=sha256:{deployment.evil.sha256}\n")
+    given = _write(tmp_path, "\ufeff".encode("utf-16-le") + text.encode("utf-16-le"))
+    assert check(deployment, given).returncode == 0
+    assert pip_hashes(given) == {deployment.vetted.sha256}
+    output = tmp_path / "out.txt"
+    done = lock(deployment, given, output)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert pip_hashes(output) == {deployment.vetted.sha256}
+
+
 @pytest.mark.parametrize("line", [
     "alpha @ https://example.invalid/alpha-1.0-py3-none-any.whl#sha256={evil}",
     "https://example.invalid/alpha-1.0-py3-none-any.whl#sha256={evil}",
@@ -198,7 +215,8 @@ def test_url_editable_and_path_requirements(deployment: Deployment, line: str,
         tmp_path: Path) -> None:
     """Requirements pip fetches from a URL, a path or a VCS: a `#sha256=` fragment is a hash to
     pip, and a VCS or a folder is never hashed at all. The attacker gains an install from a
-    place no attestation names. check fails; lock comments the line out."""
+    place no attestation names. check fails; lock comments the line out and, when the line
+    names its project, leaves the bare name without a hash so that pip refuses to install."""
     values = {"good": deployment.vetted.sha256, "evil": deployment.evil.sha256}
     given = _write(tmp_path,
                    f"beta==1.0 --hash=sha256:{deployment.other.sha256}\n"
@@ -208,6 +226,7 @@ def test_url_editable_and_path_requirements(deployment: Deployment, line: str,
     lock(deployment, given, output)
     assert pip_hashes(output) <= {deployment.other.sha256}
     assert all(not row.strip() or row.startswith("#") or row.startswith("beta")
+               or row in ("alpha", "--require-hashes")
                for row in output.read_text().splitlines()), output.read_text()
 
 

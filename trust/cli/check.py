@@ -12,6 +12,8 @@ import typer
 from signoff import (
     DEFAULT_POLICY,
     CheckReport,
+    FetchMode,
+    InputError,
     InputProblem,
     Policy,
     ReleaseFile,
@@ -20,17 +22,35 @@ from signoff import (
     open_registries,
 )
 from signoff.trust.cli.options import (
+    AbiOption,
     AcceptRewriteOption,
+    ColorChoice,
+    ColorOption,
+    FetchOption,
+    ImplementationOption,
+    IndexUrlOption,
+    InterpreterOption,
+    OfflineOption,
+    PlatformOption,
     PolicyOption,
+    PythonVersionOption,
+    QuietOption,
     StateDirOption,
+    VerboseOption,
+    fetch_mode,
     print_warnings,
     progress_bar,
+    target_of,
+    terminal_width,
+    use_color,
 )
+from signoff.trust.decide.target import Target
+from signoff.trust.inputs.index_names import name_files_from_index
 from signoff.trust.report.github import GithubReport
 from signoff.trust.report.interface import ReportFormat
 from signoff.trust.report.json_report import JsonReport
 from signoff.trust.report.markdown import MarkdownReport
-from signoff.trust.report.table import TableReport
+from signoff.trust.report.table import TableOptions, TableReport
 
 
 class CheckFormat(StrEnum):
@@ -48,14 +68,17 @@ CheckFormatOption = Annotated[CheckFormat, typer.Option(
 
 
 def run_check(policy: Policy, files: list[ReleaseFile], problems: list[InputProblem],
-              state_dir: Path | None = None, accept_rewrite: bool = False) -> CheckReport:
+              state_dir: Path | None = None, accept_rewrite: bool = False,
+              target: Target | None = None, fetch: FetchMode = FetchMode.AUTO) -> CheckReport:
     """Open the policy's registries and judge the files, with progress on a terminal."""
-    with open_registries(policy, state_dir=state_dir, accept_rewrite=accept_rewrite) as session, \
+    with open_registries(policy, state_dir=state_dir, accept_rewrite=accept_rewrite,
+                         fetch=fetch) as session, \
             progress_bar(len(files), "verifying signatures") as tick:
-        return session.check(files, problems, tick)
+        session.require_known_trust_keys()
+        return session.check(files, problems, tick, target)
 
 
-def render(report: CheckReport, output: CheckFormat) -> str:
+def render(report: CheckReport, output: CheckFormat, table: TableOptions | None = None) -> str:
     """The report in the chosen format."""
     fmt: ReportFormat
     match output:
@@ -66,7 +89,7 @@ def render(report: CheckReport, output: CheckFormat) -> str:
         case CheckFormat.MARKDOWN:
             fmt = MarkdownReport()
         case CheckFormat.TEXT:
-            fmt = TableReport(color=sys.stdout.isatty())
+            fmt = TableReport(options=table or TableOptions(color=sys.stdout.isatty()))
         case _:
             assert_never(output)
     return fmt.render(report)
@@ -90,14 +113,33 @@ def check_command(
     output: CheckFormatOption = CheckFormat.TEXT,
     state_dir: StateDirOption = None,
     accept_rewrite: AcceptRewriteOption = False,
+    python_version: PythonVersionOption = None,
+    platform: PlatformOption = None,
+    implementation: ImplementationOption = None,
+    abi: AbiOption = None,
+    target_from_interpreter: InterpreterOption = None,
+    index_url: IndexUrlOption = None,
+    verbose: VerboseOption = False,
+    quiet: QuietOption = False,
+    color: ColorOption = ColorChoice.AUTO,
+    fetch: FetchOption = False,
+    offline: OfflineOption = False,
 ) -> None:
     """Check release files against the policy: exit 0 if all pass, 1 if any falls short."""
+    if verbose and quiet:
+        raise InputError("give --verbose or --quiet, not both")
+    target = target_of(python_version, platform, implementation, abi, target_from_interpreter)
     loaded = load_policy(policy)
     files, problems = gather_inputs(paths or [], requirement or [], pylock or [],
                                     pip_report or [], uv_lock or [])
-    report = run_check(loaded, files, problems, state_dir, accept_rewrite)
+    if index_url is not None:
+        files = name_files_from_index(files, index_url)
+    report = run_check(loaded, files, problems, state_dir, accept_rewrite, target,
+                       fetch_mode(fetch, offline))
     if not files and not problems:
         print_warnings(["the inputs name no release files; nothing was checked"])
     print_warnings(report.warnings)
-    sys.stdout.write(render(report, output))
+    table = TableOptions(width=terminal_width(), color=use_color(color), verbose=verbose,
+                         quiet=quiet)
+    sys.stdout.write(render(report, output, table))
     raise typer.Exit(0 if report.passed else 1)

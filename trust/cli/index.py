@@ -9,7 +9,17 @@ from typing import Annotated
 import typer
 
 from signoff.attest.errors import EnvironmentProblem
-from signoff.trust.cli.options import FormatOption, OutputFormat, PolicyOption, print_json
+from signoff.trust.cli.options import (
+    AcceptRewriteOption,
+    FetchOption,
+    FormatOption,
+    OfflineOption,
+    OutputFormat,
+    PolicyOption,
+    StateDirOption,
+    fetch_mode,
+    print_json,
+)
 from signoff.trust.cli.serve import DEFAULT_UPSTREAM, UpstreamOption, require_serve_extra
 from signoff.trust.policy.policy import DEFAULT_POLICY, load_policy
 
@@ -24,6 +34,10 @@ def build_command(
     policy: PolicyOption = DEFAULT_POLICY,
     upstream: UpstreamOption = DEFAULT_UPSTREAM,
     output: FormatOption = OutputFormat.TEXT,
+    state_dir: StateDirOption = None,
+    accept_rewrite: AcceptRewriteOption = False,
+    fetch: FetchOption = False,
+    offline: OfflineOption = False,
 ) -> None:
     """Write every attested project's vetted files, linking to the upstream's file URLs."""
     require_serve_extra()
@@ -32,7 +46,9 @@ def build_command(
     from signoff.trust.serve.upstream import UpstreamError
 
     try:
-        with CheckSession.open(load_policy(policy)) as session:
+        with CheckSession.open(load_policy(policy), state_dir=state_dir,
+                               accept_rewrite=accept_rewrite,
+                               fetch=fetch_mode(fetch, offline)) as session:
             built = build_index(session, folder, lambda names: fetch_pages(upstream, names))
     except UpstreamError as e:
         raise EnvironmentProblem(f"the upstream index failed: {e}",

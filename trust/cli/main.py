@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import Annotated, Any, NamedTuple
@@ -23,6 +24,7 @@ from typer._click.exceptions import NoArgsIsHelpError, UsageError
 from signoff.attest.errors import SignoffError
 from signoff.trust.cli.errors import (
     USAGE_EXIT,
+    ErrorReport,
     emit,
     from_git_error,
     from_os_error,
@@ -167,6 +169,12 @@ def run(argv: Sequence[str]) -> int:
         return 2
     except OSError as e:
         emit(from_os_error(e), as_json)
+        return 2
+    except sqlite3.Error as e:
+        # A cache signoff keeps beside a registry is damaged: never a verdict from it.
+        emit(ErrorReport("environment", f"a cache file in a registry's .git/signoff/ folder is "
+                         f"damaged ({e})", hint="delete that folder (it is rebuilt) and run "
+                         "again"), as_json)
         return 2
     except Exception as e:
         if not _is_git_error(e):

@@ -9,7 +9,13 @@ from typing import Annotated
 import typer
 
 from signoff.attest.errors import EnvironmentProblem, InputError
-from signoff.trust.cli.options import OutputFormat, PolicyOption
+from signoff.trust.cli.options import (
+    FetchOption,
+    OfflineOption,
+    OutputFormat,
+    PolicyOption,
+    fetch_mode,
+)
 from signoff.trust.policy.durations import parse_duration
 from signoff.trust.policy.policy import DEFAULT_POLICY, load_policy
 
@@ -48,6 +54,8 @@ def serve_command(
     output: Annotated[OutputFormat, typer.Option(
         "--format", help="text, or json: errors before the server starts as one JSON "
         "document (the server's log stays text).")] = OutputFormat.TEXT,
+    fetch: FetchOption = False,
+    offline: OfflineOption = False,
 ) -> None:
     """Serve a simple repository (PEP 503 and 691) that lists only vetted files."""
     del output  # read by the error reporter (`signoff.trust.cli.errors.wants_json`)
@@ -57,8 +65,10 @@ def serve_command(
     except ValueError as e:
         raise InputError(f"--refresh: {e}") from e
     load_policy(policy)  # a bad policy is exit 2 now, not a server that serves nothing
+    mode = fetch_mode(fetch, offline)
     from signoff.trust.serve.app import ServeConfig
     from signoff.trust.serve.run import serve
 
     serve(ServeConfig(policy=policy.resolve(), upstream=upstream,
-                      refresh_seconds=refresh_seconds, state_dir=state_dir), host, port)
+                      refresh_seconds=refresh_seconds, state_dir=state_dir, fetch=mode),
+          host, port)

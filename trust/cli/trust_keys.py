@@ -15,14 +15,23 @@ from typing import Annotated
 
 import typer
 
-from signoff import DEFAULT_POLICY, InputError, load_policy, open_registries
+from signoff import (
+    DEFAULT_POLICY,
+    FetchMode,
+    InputError,
+    load_policy,
+    open_registries,
+)
 from signoff.attest.names import normalize_fingerprint
 from signoff.trust.cli.options import (
     AcceptRewriteOption,
+    FetchOption,
     FormatOption,
+    OfflineOption,
     OutputFormat,
     PolicyOption,
     StateDirOption,
+    fetch_mode,
     print_warnings,
 )
 from signoff.trust.report.interface import Renderer
@@ -39,10 +48,10 @@ app = typer.Typer(help="The web of trust: every key's validity under the policy,
                   no_args_is_help=True)
 
 
-def _with_web(policy: Path, state_dir: Path | None, accept_rewrite: bool,
+def _with_web(policy: Path, state_dir: Path | None, accept_rewrite: bool, fetch: FetchMode,
               body: Callable[[WebOfTrust], str]) -> None:
     with open_registries(load_policy(policy), state_dir=state_dir,
-                         accept_rewrite=accept_rewrite) as session:
+                         accept_rewrite=accept_rewrite, fetch=fetch) as session:
         text = body(WebOfTrust(session.keyset, session.trust_result, session.trust))
         warnings = list(session.warnings)
     print_warnings(warnings)
@@ -53,10 +62,12 @@ def _with_web(policy: Path, state_dir: Path | None, accept_rewrite: bool,
 def keys_command(policy: PolicyOption = DEFAULT_POLICY,
                  output: FormatOption = OutputFormat.TEXT,
                  state_dir: StateDirOption = None,
-                 accept_rewrite: AcceptRewriteOption = False) -> None:
+                 accept_rewrite: AcceptRewriteOption = False,
+                 fetch: FetchOption = False,
+                 offline: OfflineOption = False) -> None:
     """Every key in the registries with its validity, ownertrust and depth."""
     renderer = KeysJson() if output is OutputFormat.JSON else KeysText()
-    _with_web(policy, state_dir, accept_rewrite, renderer.render)
+    _with_web(policy, state_dir, accept_rewrite, fetch_mode(fetch, offline), renderer.render)
 
 
 @app.command("explain")
@@ -65,13 +76,16 @@ def explain_command(fingerprint: Annotated[str, typer.Argument(
                     policy: PolicyOption = DEFAULT_POLICY,
                     output: FormatOption = OutputFormat.TEXT,
                     state_dir: StateDirOption = None,
-                    accept_rewrite: AcceptRewriteOption = False) -> None:
+                    accept_rewrite: AcceptRewriteOption = False,
+                    fetch: FetchOption = False,
+                    offline: OfflineOption = False) -> None:
     """Why a key is valid (its certification paths from a root), or what it lacks."""
+    mode = fetch_mode(fetch, offline)
     try:
         fpr = normalize_fingerprint(fingerprint)
     except ValueError as e:
         raise InputError(str(e)) from e
     renderer: Renderer[KeyQuestion] = (KeyExplanationJson() if output is OutputFormat.JSON
                                        else KeyExplanationText())
-    _with_web(policy, state_dir, accept_rewrite,
+    _with_web(policy, state_dir, accept_rewrite, mode,
               lambda web: renderer.render(KeyQuestion(web, fpr)))

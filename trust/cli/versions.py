@@ -17,10 +17,13 @@ from signoff import (
 )
 from signoff.trust.cli.options import (
     AcceptRewriteOption,
+    FetchOption,
     FormatOption,
+    OfflineOption,
     OutputFormat,
     PolicyOption,
     StateDirOption,
+    fetch_mode,
     print_warnings,
 )
 from signoff.trust.report.interface import Renderer
@@ -38,11 +41,14 @@ def versions_command(
     output: FormatOption = OutputFormat.TEXT,
     state_dir: StateDirOption = None,
     accept_rewrite: AcceptRewriteOption = False,
+    fetch: FetchOption = False,
+    offline: OfflineOption = False,
 ) -> None:
     """List every attested version and file of a project, with its status under the policy."""
     name, specifier = parse_project_and_spec(project, spec)
     with open_registries(load_policy(policy), state_dir=state_dir,
-                         accept_rewrite=accept_rewrite) as session:
+                         accept_rewrite=accept_rewrite, fetch=fetch_mode(fetch, offline)
+                         ) as session:
         report = VersionsReport(name, specifier,
                                 tuple(version_statuses(session, name, specifier)),
                                 tuple(session.warnings))

@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from signoff.attest.errors import InputError
-from signoff.attest.model import Verdict
 from signoff.attest.names import normalize_sha256, normalize_version
 from signoff.trust.decide.checker import CheckSession
+from signoff.trust.decide.grouping import RequirementVerdict, Status
 from signoff.trust.decide.rules import FileVerdict
+from signoff.trust.decide.target import Target
 from signoff.trust.decide.versions import parse_project_and_spec
 from signoff.trust.outcomes import Code, Reason
 from signoff.trust.release import InputProblem, ReleaseFile
@@ -38,10 +39,16 @@ class ExplainReport:
     """Requirements of a deployment input that could not be checked at all."""
     warnings: tuple[str, ...] = ()
     """From opening the registries."""
+    requirements: tuple[RequirementVerdict, ...] = ()
+    """Per requirement of a deployment input: what the target skips or leaves out."""
+    target: Target | None = None
+    """The deployment target, when one was given."""
 
     @property
     def passed(self) -> bool:
         """True when every file passes and every requirement could be checked."""
+        if self.requirements:
+            return all(r.status.ok for r in self.requirements)
         return not self.problems and all(e.verdict.passed for e in self.explanations)
 
 
@@ -54,10 +61,12 @@ def parse_pin(text: str) -> tuple[str, str]:
     return project, normalize_version(pins[0].version)
 
 
-def explain(session: CheckSession, project: str, version: str, sha256: str | None = None
-            ) -> list[Explanation]:
-    """Explain every attested file of a release (or only the one with `sha256`)."""
-    files = session.attested_files(project, version)
+def explain(session: CheckSession, project: str, version: str, sha256: str | None = None,
+            target: Target | None = None) -> list[Explanation]:
+    """Explain every attested file of a release (or only the one with `sha256`) that an
+    installer could take on the target."""
+    files = [f for f in session.attested_files(project, version)
+             if target is None or target.accepts(f.filename)]
     if sha256 is not None:
         try:
             wanted = normalize_sha256(sha256)
@@ -66,24 +75,30 @@ def explain(session: CheckSession, project: str, version: str, sha256: str | Non
         files = [f for f in files if f.sha256 == wanted]
     if not files:
         raise InputError(f"no attested file of {project} {version}"
-                         + (f" with sha256 {sha256}" if sha256 else "") + " in any registry")
+                         + (f" with sha256 {sha256}" if sha256 else "")
+                         + (f" for the target ({target.label})" if target else "")
+                         + " in any registry")
     return explain_verdicts(session, session.check(files).verdicts)
 
 
 def explain_release(session: CheckSession, project: str, version: str,
-                    sha256: str | None = None) -> ExplainReport:
+                    sha256: str | None = None, target: Target | None = None) -> ExplainReport:
     """`explain PROJECT==VERSION`: every attested file of a release (or the one with
-    `sha256`)."""
-    return ExplainReport(tuple(explain(session, project, version, sha256)),
-                         warnings=tuple(session.warnings))
+    `sha256`) that an installer could take on the target."""
+    return ExplainReport(tuple(explain(session, project, version, sha256, target)),
+                         warnings=tuple(session.warnings), target=target)
 
 
 def explain_inputs(session: CheckSession, files: Sequence[ReleaseFile],
-                   problems: Sequence[InputProblem] = ()) -> ExplainReport:
-    """`explain INPUT`: every file a deployment input names."""
-    report = session.check(files, problems)
-    return ExplainReport(tuple(explain_verdicts(session, report.verdicts)), report.problems,
-                         report.warnings)
+                   problems: Sequence[InputProblem] = (), target: Target | None = None
+                   ) -> ExplainReport:
+    """`explain INPUT`: every file a deployment input names that an installer could take on
+    the target, for every requirement the target does not skip."""
+    report = session.check(files, problems, target=target)
+    judged = [f.verdict for r in report.requirements if r.status is not Status.SKIPPED
+              for f in r.installable]
+    return ExplainReport(tuple(explain_verdicts(session, judged)), report.problems,
+                         report.warnings, report.requirements, target)
 
 
 def explain_verdicts(session: CheckSession, verdicts: Sequence[FileVerdict]
@@ -99,25 +114,16 @@ def explain_verdicts(session: CheckSession, verdicts: Sequence[FileVerdict]
 
 
 def _suggestions(session: CheckSession, verdict: FileVerdict) -> list[Reason]:
+    """The file's own fixes (the same `check` gives), with the keys that could approve."""
     if verdict.passed:
         return []
-    req = verdict.requirement
     found: list[Reason] = []
-    missing = req.signers - verdict.counted_signers
-    young = sorted(req.min_age - (j.age or 0) for j in verdict.attestations
-                   if not j.counted and j.attestation is not None
-                   and j.verdict == Verdict.APPROVED.value and j.age is not None
-                   and j.age < req.min_age and j.why_not is not None
-                   and j.why_not.code is Code.ATTESTATION_TOO_YOUNG)
-    if missing > 0 and len(young) >= missing:
-        found.append(Reason(Code.WAIT, {"wait": young[missing - 1], "signers": req.signers,
-                                        "min_age": req.min_age}))
-    if missing > 0:
-        approvers = {j.signer for j in verdict.attestations if j.attestation is not None}
-        valid = [fpr for fpr in sorted(session.keys())
-                 if fpr not in approvers and session.trust.standing(fpr).counted]
-        found.append(Reason(Code.MORE_APPROVALS, {
-            "missing": missing, "criteria": list(req.criteria),
-            "candidates": [session.key_label(f) for f in valid[:5]]}))
-    found += [fix for fix in verdict.fixes if fix.code is not Code.MORE_APPROVALS]
+    for fix in verdict.fixes:
+        if fix.code is Code.MORE_APPROVALS:
+            approvers = {j.signer for j in verdict.attestations if j.attestation is not None}
+            valid = [fpr for fpr in sorted(session.keys())
+                     if fpr not in approvers and session.trust.standing(fpr).counted]
+            fix = Reason(Code.MORE_APPROVALS, {
+                **fix.params, "candidates": [session.key_label(f) for f in valid[:5]]})
+        found.append(fix)
     return found

@@ -7,9 +7,10 @@ Reasons and fixes are `Reason` values (a code with parameters); the report rende
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from signoff.attest.errors import AttestationError
 from signoff.attest.gpg import SignatureCheck
@@ -257,8 +258,19 @@ class EnoughApprovals:
                  and j.verdict == Verdict.APPROVED.value]
         reason = Reason(Code.TOO_FEW_APPROVALS, {"have": have, "need": need, "criteria": criteria,
                                                  "weak": weak, "young": young})
-        fix = Reason(Code.MORE_APPROVALS, {"missing": need - have, "criteria": criteria})
-        return Finding(self.name, False, reason, fix)
+        return Finding(self.name, False, reason, self.fix(have, young))
+
+    def fix(self, have: int, young: Sequence[Mapping[str, Any]]) -> Reason:
+        """Wait, when approvals already made reach the count once they are old enough; else
+        ask for more. `check` and `explain` both give this fix."""
+        need = self.requirement.signers
+        missing = need - have
+        waits = sorted(int(y["need"]) - int(y["age"]) for y in young)
+        if len(waits) >= missing:
+            return Reason(Code.WAIT, {"wait": waits[missing - 1], "signers": need,
+                                      "min_age": self.requirement.min_age})
+        return Reason(Code.MORE_APPROVALS, {"missing": missing,
+                                            "criteria": list(self.requirement.criteria)})
 
 
 class NoRejections:

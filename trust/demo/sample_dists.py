@@ -67,20 +67,23 @@ def _record_line(arcname: str, data: bytes) -> str:
 
 
 def build_wheel(folder: Path, name: str, version: str, requires: Sequence[str] = (),
-                extras: dict[str, Sequence[str]] | None = None) -> Dist:
-    """Write `{name}-{version}-py3-none-any.whl` into `folder`: a pure-Python wheel pip installs."""
+                extras: dict[str, Sequence[str]] | None = None, tag: str = "py3-none-any"
+                ) -> Dist:
+    """Write `{name}-{version}-{tag}.whl` into `folder`: a wheel pip installs (pure Python
+    unless `tag` names a platform, e.g. `cp311-cp311-manylinux_2_17_x86_64`)."""
     stem = str(canonicalize_name(name)).replace("-", "_")
     dist_info = f"{stem}-{version}.dist-info"
     files: dict[str, bytes] = {
         f"{stem}/__init__.py": f'"""{name} {version}"""\nVERSION = "{version}"\n'.encode(),
         f"{dist_info}/METADATA": _metadata(name, version, requires, extras or {}).encode(),
-        f"{dist_info}/WHEEL": (b"Wheel-Version: 1.0\nGenerator: signoff-tests\n"
-                               b"Root-Is-Purelib: true\nTag: py3-none-any\n"),
+        f"{dist_info}/WHEEL": ("Wheel-Version: 1.0\nGenerator: signoff-tests\n"
+                               f"Root-Is-Purelib: {str(tag.endswith('-any')).lower()}\n"
+                               f"Tag: {tag}\n").encode(),
     }
     record = [_record_line(arc, data) for arc, data in files.items()]
     record.append(f"{dist_info}/RECORD,,")
     files[f"{dist_info}/RECORD"] = ("\n".join(record) + "\n").encode()
-    path = folder / f"{stem}-{version}-py3-none-any.whl"
+    path = folder / f"{stem}-{version}-{tag}.whl"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for arcname, data in files.items():
             zf.writestr(zipfile.ZipInfo(arcname, date_time=_EPOCH), data)

@@ -11,6 +11,7 @@ folder input); any other item without one, a directory (`dir_info`) or a VCS che
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -84,10 +85,11 @@ class PipReportInput(DeploymentInput):
         digest = self._sha256(fields, archive, f"{where}.download_info.archive_info")
         filename = filename_from_location(url)
         if digest is not None:
-            return ReleaseFile(project, version, digest, filename=filename, source=source)
+            return ReleaseFile(project, version, digest, filename=filename, source=source,
+                               requirement=source)
         local = local_path_of(url)
         if local is not None:
-            return local_release_file(local, source)
+            return replace(local_release_file(local, source), requirement=source)
         return InputProblem(source, requirement, "has no sha256 hash in the report",
                             project, version)
 

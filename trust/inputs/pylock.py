@@ -14,7 +14,7 @@ TOML gives no line numbers once parsed, so sources read `pylock.toml: packages[2
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -92,8 +92,9 @@ class PylockInput(DeploymentInput):
                               fields.table(package["archive"], f"{where}.archive")))
 
         def problem(reason: str) -> LocatedEntry:
-            return LocatedEntry(number, "package", None,
-                                InputProblem(source, requirement, reason, project, version))
+            return LocatedEntry(number, "package", None, InputProblem(
+                source, requirement, reason, project, version,
+                fields.optional_string(package, "marker", where)))
 
         kinds = [kind for kind, keys in _SOURCE_KINDS.items() if any(k in package for k in keys)]
         if len(kinds) > 1:
@@ -109,9 +110,12 @@ class PylockInput(DeploymentInput):
             fields.table(package["vcs"], f"{where}.vcs")
             return [problem("is a VCS checkout, not a release file")]
         located = [] if artifacts else [problem("names no file to install")]
+        marker = fields.optional_string(package, "marker", where)
         for part, index, artifact_where, artifact in artifacts:
-            located.append(LocatedEntry(number, part, index, self._artifact(
-                fields, artifact, artifact_where, project, version)))
+            found = self._artifact(fields, artifact, artifact_where, project, version)
+            found = (replace(found, requirement=source, marker=marker)
+                     if isinstance(found, ReleaseFile) else replace(found, marker=marker))
+            located.append(LocatedEntry(number, part, index, found))
         return located
 
     def _artifact(self, fields: Fields, artifact: dict[str, Any], where: str, project: str,

@@ -14,8 +14,8 @@ parsed with `include_nested=False`, after it has been checked to be a regular fi
 
 Each requirement becomes a `RequirementEntry` that keeps its file and its physical line span, so
 that `signoff lock` can rewrite the file in place, keeping comments, markers and order. Markers
-are not evaluated: every requirement is checked, whatever platform it is meant for, because a
-lock file is usually shared by several.
+are not evaluated here: the checker evaluates them when given a deployment target, and otherwise
+checks every requirement, whatever platform it is meant for.
 
 Text pip reads differently from a plain reading is refused, naming the file and the line:
 - `${VAR}` anywhere outside a comment. pip expands environment variables after joining lines and
@@ -36,7 +36,6 @@ checked like a requirement, and a URL constraint is a problem; other constraints
 
 from __future__ import annotations
 
-import codecs
 import os
 import re
 from collections.abc import Iterator
@@ -84,7 +83,7 @@ class RequirementEntry:
     text: str
     """The requirement without its options: `alpha[fast]==1.0; python_version > "3"`."""
     marker: str | None
-    """Its environment marker, not evaluated: every requirement is checked."""
+    """Its environment marker (evaluated by the checker against a target, when one is given)."""
     project: str | None
     """PEP 503 name, when the requirement names a project."""
     version: str | None
@@ -161,7 +160,7 @@ def contents_of(document: RequirementsDocument) -> InputContents:
             continue
         if entry.problem is not None:
             problems.append(InputProblem(entry.source, entry.text, entry.problem,
-                                         entry.project, entry.version))
+                                         entry.project, entry.version, entry.marker))
             continue
         assert entry.project is not None and entry.version is not None
         if entry.other_hashes:
@@ -172,8 +171,9 @@ def contents_of(document: RequirementsDocument) -> InputContents:
                 entry.source, entry.text,
                 f"also lists {', '.join(algorithms)} hashes, which pip would accept for a file "
                 "no attestation names (signoff lock writes a file without them)",
-                entry.project, entry.version))
-        files.extend(ReleaseFile(entry.project, entry.version, digest, source=entry.source)
+                entry.project, entry.version, entry.marker))
+        files.extend(ReleaseFile(entry.project, entry.version, digest, source=entry.source,
+                                 requirement=entry.source, marker=entry.marker)
                      for digest in entry.sha256)
     return InputContents(tuple(files), tuple(problems))
 
@@ -270,14 +270,11 @@ def requirement_hashes(lines: list[str], path: Path) -> set[str] | None:
 
 
 def _decode(data: bytes, path: Path) -> str:
-    """The text of a requirements file, when every pip on every locale reads the same text."""
+    """The text of a requirements file, decoded as every pip on every locale decodes it."""
+    # pip's order: a byte-order mark names the encoding; else the first of the first two lines
+    # that declares one (PEP 263); else UTF-8, and the locale's encoding when that fails.
     for bom, encoding in prp.BOMS:
         if data.startswith(bom):
-            if bom == codecs.BOM_UTF8:
-                data = data[len(bom):]
-                break
-            # pip decodes a BOM's encoding before it looks at a coding line or the locale, so
-            # every pip reads the same text.
             try:
                 return data[len(bom):].decode(encoding)
             except UnicodeDecodeError as e:
@@ -285,10 +282,13 @@ def _decode(data: bytes, path: Path) -> str:
                                        file=path, line=1) from e
     for number, first in enumerate(data.split(b"\n")[:2], start=1):
         declared = _PEP263.search(first) if first[:1] == b"#" else None
-        if declared and declared.group(1).decode("ascii").lower() not in _UTF8_NAMES:
+        if declared is None:
+            continue
+        if declared.group(1).decode("ascii").lower() not in _UTF8_NAMES:
             raise InputFormatError(f"declares the encoding {declared.group(1).decode()!r}; "
-                                   "only UTF-8 is read the same by every pip", file=path,
+                                   "only UTF-8 is read the same by every tool", file=path,
                                    line=number)
+        break
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:

@@ -14,10 +14,14 @@ Which packages are release files:
 - `git`, `directory`, `editable` and `virtual` packages (outside the lock's folder) are source
   trees: problems, even when they also list files, since uv builds them from their source. So is a
   source of a kind this reader does not know. A `path` package without files is one too.
+
+Each package's files carry the marker under which the project reaches it (`uv_markers`), so that
+a target can skip what it never installs.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +38,7 @@ from signoff.trust.inputs.interface import (
     InputContents,
     read_toml,
 )
+from signoff.trust.inputs.uv_markers import package_markers
 from signoff.trust.release import InputProblem, ReleaseFile
 
 _LOCAL_PROJECT_SOURCES = ("editable", "virtual")
@@ -56,26 +61,37 @@ class UvLockInput(DeploymentInput):
             raise fields.fail("version", f"lock format {version!r} is not supported (1 is)")
         files: list[ReleaseFile] = []
         problems: list[InputProblem] = []
-        for index, raw in enumerate(fields.array(document.get("package", []), "package")):
-            where = f"package[{index}]"
-            self._package(fields, fields.table(raw, where), where, files, problems)
+        tables = [fields.table(raw, f"package[{index}]") for index, raw in
+                  enumerate(fields.array(document.get("package", []), "package"))]
+        markers = package_markers(tables, [i for i, t in enumerate(tables)
+                                           if self._is_project(fields, t, f"package[{i}]")])
+        for index, table in enumerate(tables):
+            self._package(fields, table, f"package[{index}]", files, problems,
+                          markers.get(index))
         return InputContents(tuple(files), tuple(problems))
 
+    def _is_project(self, fields: Fields, package: dict[str, Any], where: str) -> bool:
+        """Whether a package is the user's own project (or a workspace member)."""
+        source_table = fields.table(package.get("source", {}), f"{where}.source")
+        kind = next(iter(source_table), None)
+        return kind in _LOCAL_PROJECT_SOURCES and self._inside_lock_folder(
+            fields.string(source_table[kind], f"{where}.source.{kind}"))
+
     def _package(self, fields: Fields, package: dict[str, Any], where: str,
-                 files: list[ReleaseFile], problems: list[InputProblem]) -> None:
+                 files: list[ReleaseFile], problems: list[InputProblem],
+                 marker: str | None) -> None:
         name, project, raw_version, version = fields.name_and_version(package, where)
         requirement = name if raw_version is None else f"{name}=={raw_version}"
         source_table = fields.table(package.get("source", {}), f"{where}.source")
         kind = next(iter(source_table), None)
-        if kind in _LOCAL_PROJECT_SOURCES and self._inside_lock_folder(
-                fields.string(source_table[kind], f"{where}.source.{kind}")):
+        if self._is_project(fields, package, where):
             return
         trees = [key for key in source_table if key not in (*_FILE_SOURCES, "subdirectory")]
         if source_table and (trees or kind not in _FILE_SOURCES):
             problems.append(InputProblem(
                 f"{self.path}: {where} ({requirement})", requirement,
                 f"is built from a {(trees or [str(kind)])[0]} source, not a release file",
-                project, version))
+                project, version, marker))
             return
         base = self._file_base(fields, source_table, where)
         artifacts: list[tuple[str, dict[str, Any]]] = []
@@ -86,14 +102,16 @@ class UvLockInput(DeploymentInput):
         if not artifacts:
             what = f"a {kind} source" if kind else "no source"
             problems.append(InputProblem(f"{self.path}: {where} ({requirement})", requirement,
-                                         f"names no release file ({what})", project, version))
+                                         f"names no release file ({what})", project, version,
+                                         marker))
             return
         for artifact_where, artifact in artifacts:
             found = self._artifact(fields, artifact, artifact_where, project, version, base)
             if isinstance(found, ReleaseFile):
-                files.append(found)
+                files.append(replace(found, requirement=f"{self.path}: {where} ({requirement})",
+                                     marker=marker))
             else:
-                problems.append(found)
+                problems.append(replace(found, marker=marker))
 
     def _inside_lock_folder(self, location: str) -> bool:
         folder = self.path.parent.resolve()

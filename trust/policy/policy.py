@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,19 +24,34 @@ _TOP = {"signoff", "registries", "trust", "require", "rules", "criteria"}
 _TRUST = {"roots", "introducers", "marginals-needed", "completes-needed", "max-depth",
           "min-validity", "min-key-age"}
 _REQUIRE = {"criteria", "signers", "min-age"}
-_REGISTRY = {"path", "maintainers", "since"}
+_REGISTRY = {"path", "url", "ref", "refresh", "max-staleness", "maintainers", "since"}
+DEFAULT_REFRESH = 3600
+"""Seconds after which a registry named by `url:` is fetched again (`refresh:`)."""
 
 
 @dataclass(frozen=True)
 class RegistrySource:
     """One registry the policy reads."""
 
-    path: Path
-    """Resolved against the policy file's folder."""
+    path: Path | None
+    """A local repository, resolved against the policy file's folder (None with `url`)."""
+    url: str | None = None
+    """A git URL (or a local path) that signoff clones into its cache and keeps fresh."""
+    ref: str | None = None
+    """The ref read; None reads the branch `main` (else HEAD for a `path:` checkout)."""
+    refresh: int = DEFAULT_REFRESH
+    """Seconds after which a `url:` registry is fetched again."""
+    max_staleness: int | None = None
+    """Fail when a `url:` registry could not be fetched within this many seconds."""
     maintainers: tuple[str, ...] = ()
     """When set, every main-line commit after `since` must be signed by one of these keys."""
     since: str | None = None
     """The commit from which the maintainers rule applies."""
+
+    @property
+    def label(self) -> str:
+        """How reports name this registry: its URL or its path."""
+        return self.url if self.url is not None else str(self.path)
 
 
 @dataclass(frozen=True)
@@ -78,6 +94,20 @@ class Policy:
     """Overrides; the first match wins."""
     criteria: CriteriaGraph = field(default_factory=lambda: CriteriaGraph(BUILTIN_CRITERIA))
     """Built-in and policy-defined criteria."""
+    key_lines: dict[str, tuple[str, int | None]] = field(default_factory=dict)
+    """Where the policy names each trusted key: fingerprint to (`trust.roots[0]`, line)."""
+
+    def unknown_trusted_keys(self, known: Collection[str]) -> PolicyError | None:
+        """The error for the first root or introducer that is in none of `known` (the
+        registries' keys/), naming its policy line; None when every one is known."""
+        for fpr in [*sorted(self.trust.roots), *sorted(self.trust.introducers)]:
+            if fpr not in known:
+                where, line = self.key_lines.get(fpr, ("trust", None))
+                return PolicyError(
+                    f"{where}: {fpr} is in no registry's keys/, so it can make no signer valid",
+                    file=self.source, line=line,
+                    hint="check the fingerprint, or add the key to a registry's keys/")
+        return None
 
     def requirement_for(self, project: str) -> tuple[Requirement, str]:
         """The requirement for a project and the name of where it came from."""
@@ -85,6 +115,13 @@ class Policy:
             if any(fnmatch.fnmatchcase(project, pattern) for pattern in rule.projects):
                 return rule.require, f"rules[{rule.index}] ({', '.join(rule.projects)})"
         return self.require, "require"
+
+
+def _valid_ref(ref: str) -> bool:
+    """A ref name git would accept, without revision syntax (`~`, `^`, `:`, `..`, `@{`)."""
+    return (0 < len(ref) <= 255 and not ref.startswith(("-", "/")) and not ref.endswith(
+        ("/", ".lock", ".")) and ".." not in ref and "//" not in ref and "@{" not in ref
+        and not any(c in ref for c in " ~^:?*[\\\x7f") and all(ord(c) >= 32 for c in ref))
 
 
 def load_policy(path: Path) -> Policy:
@@ -131,7 +168,20 @@ class _PolicyReader:
             require=base,
             rules=self.rules(data.get("rules", []), base, criteria),
             criteria=criteria,
+            key_lines=self.key_lines(),
         )
+
+    def key_lines(self) -> dict[str, tuple[str, int | None]]:
+        """Where each root and introducer is named, once `trust()` has accepted them."""
+        found: dict[str, tuple[str, int | None]] = {}
+        trust = self.doc.data.get("trust") or {}
+        for i, fpr in enumerate(trust.get("roots") or []):
+            found.setdefault(normalize_fingerprint(fpr), (
+                f"trust.roots[{i}]", self.doc.line_of(("trust", "roots", i))))
+        for fpr in trust.get("introducers") or {}:
+            found.setdefault(normalize_fingerprint(fpr), (
+                f"trust.introducers.{fpr}", self.doc.line_of(("trust", "introducers", fpr))))
+        return found
 
     def registries(self, value: Any) -> tuple[RegistrySource, ...]:
         if not isinstance(value, list) or not value:
@@ -141,9 +191,6 @@ class _PolicyReader:
             where = f"registries[{i}]"
             at: KeyPath = ("registries", i)
             entry = self.mapping(item, where, _REGISTRY, at)
-            raw_path = entry.get("path")
-            if not isinstance(raw_path, str) or not raw_path or "\x00" in raw_path:
-                raise self.fail(f"{where}.path must be a path", (*at, "path"))
             maintainers = tuple(self.fingerprints(entry.get("maintainers", []),
                                                   f"{where}.maintainers", (*at, "maintainers")))
             since = entry.get("since")
@@ -152,9 +199,46 @@ class _PolicyReader:
             if (since is None) != (not maintainers):
                 raise self.fail(f"{where}: maintainers and since go together: the rule covers "
                                 "the main-line commits after since", at)
-            found.append(RegistrySource((self.path.parent / raw_path).resolve(), maintainers,
-                                        since))
+            found.append(self.registry_location(entry, where, at, maintainers, since))
         return tuple(found)
+
+    def registry_location(self, entry: dict[str, Any], where: str, at: KeyPath,
+                          maintainers: tuple[str, ...], since: str | None) -> RegistrySource:
+        """Where one registry is (`path:` or `url:`), which ref, and how fresh it must be."""
+        raw_path, url = entry.get("path"), entry.get("url")
+        if (raw_path is None) == (url is None):
+            raise self.fail(f"{where} needs exactly one of path: (a local repository) or url: "
+                            "(a git URL that signoff clones and keeps fresh)", at)
+        path: Path | None = None
+        if raw_path is not None:
+            if not isinstance(raw_path, str) or not raw_path or "\x00" in raw_path:
+                raise self.fail(f"{where}.path must be a path", (*at, "path"))
+            path = (self.path.parent / raw_path).resolve()
+            for key in ("refresh", "max-staleness"):
+                if key in entry:
+                    raise self.fail(f"{where}.{key} needs url:; signoff fetches only the "
+                                    "registries it clones itself", (*at, key))
+        else:
+            if (not isinstance(url, str) or not url or len(url) > 2000
+                    or any(c in url for c in "\x00\n\r") or url.startswith("-")):
+                raise self.fail(f"{where}.url must be a git URL or path", (*at, "url"))
+            if "://" not in url and not url.startswith("git@"):
+                # A local upstream (a bare repository) is relative to the policy, like path:.
+                url = str((self.path.parent / url).resolve())
+        ref = entry.get("ref")
+        if ref is not None and (not isinstance(ref, str) or not _valid_ref(ref)):
+            raise self.fail(f"{where}.ref must be a branch, tag or full ref name like main or "
+                            "refs/heads/main", (*at, "ref"))
+        refresh = (self.duration(entry["refresh"], f"{where}.refresh", (*at, "refresh"))
+                   if "refresh" in entry else DEFAULT_REFRESH)
+        staleness = (self.duration(entry["max-staleness"], f"{where}.max-staleness",
+                                   (*at, "max-staleness"))
+                     if "max-staleness" in entry else None)
+        if staleness is not None and staleness < refresh:
+            raise self.fail(f"{where}.max-staleness must be at least refresh "
+                            f"({refresh} s): a registry is only fetched that often",
+                            (*at, "max-staleness"))
+        return RegistrySource(path, url, ref, refresh, staleness, maintainers, since)
 
     def fingerprints(self, value: Any, where: str, key: KeyPath) -> list[str]:
         if not isinstance(value, list):

@@ -8,8 +8,14 @@ from typing import Any
 
 from signoff.attest.names import short_fpr
 from signoff.trust.decide.explain import ExplainReport, Explanation
+from signoff.trust.decide.grouping import Status
 from signoff.trust.policy.durations import describe_duration
-from signoff.trust.report.interface import Renderer, problem_record, verdict_record
+from signoff.trust.report.interface import (
+    Renderer,
+    problem_record,
+    requirement_record,
+    verdict_record,
+)
 from signoff.trust.report.words import describe, describe_all, record
 
 
@@ -19,7 +25,8 @@ class ExplainText(Renderer[ExplainReport]):
     def render(self, result: ExplainReport) -> str:
         """The whole text."""
         problems = "".join(f"{p.source}: {p.requirement}: {p.reason}\n" for p in result.problems)
-        return problems + render_explanations(list(result.explanations))
+        return (problems + _target_lines(result)
+                + render_explanations(list(result.explanations)))
 
 
 class ExplainJson(Renderer[ExplainReport]):
@@ -34,8 +41,10 @@ class ExplainJson(Renderer[ExplainReport]):
                           "implied": {c: list(i) for c, i in e.implied.items()},
                           "suggestions": [record(s) for s in e.suggestions]})
         files += [problem_record(p) for p in result.problems]
-        doc = {"conclusion": "pass" if result.passed else "fail", "files": files,
-               "warnings": list(result.warnings)}
+        doc = {"conclusion": "pass" if result.passed else "fail",
+               "target": result.target.label if result.target else None,
+               "requirements": [requirement_record(r) for r in result.requirements],
+               "files": files, "warnings": list(result.warnings)}
         return json.dumps(doc, indent=2) + "\n"
 
 
@@ -73,6 +82,8 @@ def render_explanations(explanations: list[Explanation]) -> str:
                        f"    not counted: {describe(j.why_not) if j.why_not else None}")
             for note in j.notes:
                 out.append(f"    note: {note}")
+            if j.attestation is not None and j.attestation.comment:
+                out.append("    comment: " + " ".join(j.attestation.comment.split()))
         out.append("  requirements:")
         for finding in v.findings:
             out.append(f"    {'met   ' if finding.met else 'MISSED'} {finding.name}"
@@ -82,3 +93,19 @@ def render_explanations(explanations: list[Explanation]) -> str:
             out.extend(f"    - {s}" for s in describe_all(e.suggestions))
         out.append("")
     return "\n".join(out)
+
+
+def _target_lines(result: ExplainReport) -> str:
+    """The target, what it skips, and how many files it leaves out."""
+    if result.target is None:
+        return ""
+    lines = [f"target: {result.target.label}"]
+    for row in result.requirements:
+        if row.status is Status.SKIPPED and row.reason is not None:
+            lines.append(f"  {row.project or row.key} {row.version or ''}: "
+                         f"{describe(row.reason)}")
+        others = len(row.files) - len(row.installable)
+        if others and row.status is not Status.SKIPPED:
+            lines.append(f"  {row.project} {row.version}: {others} file(s) for other targets "
+                         "not judged")
+    return "\n".join(lines) + "\n\n"

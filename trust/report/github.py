@@ -7,7 +7,9 @@ import re
 
 from signoff.attest.annotations import github_annotation
 from signoff.trust.decide.checker import CheckReport
-from signoff.trust.report.interface import ReportFormat, problem_reason, reason_messages
+from signoff.trust.decide.grouping import Status
+from signoff.trust.report.interface import ReportFormat
+from signoff.trust.report.table import summary_line
 from signoff.trust.report.words import describe
 
 # Inputs name a file as `requirements.txt:12`, `pylock.toml: packages[3] (...)` or a path.
@@ -27,23 +29,17 @@ def source_location(source: str) -> tuple[str | None, int | None]:
 
 
 class GithubReport(ReportFormat):
-    """`::error file=F,line=N::project version file: reasons` for each failure."""
+    """`::error file=F,line=N::project version: reason` for each failing requirement."""
 
     def render(self, result: CheckReport) -> str:
         """Every annotation, one per line."""
         lines = []
-        for v in result.verdicts:
-            if v.passed:
+        for row in result.requirements:
+            if row.status is not Status.FAIL:
                 continue
-            f = v.file
-            file, line = source_location(f.source)
-            what = f"{f.project} {f.version} {f.filename or f.sha256[:16]}"
-            lines.append(github_annotation("error", f"{what}: {'; '.join(reason_messages(v))}",
-                                           file, line))
-        for p in result.problems:
-            file, line = source_location(p.source)
-            lines.append(github_annotation("error", describe(problem_reason(p)), file, line))
-        passed = sum(1 for v in result.verdicts if v.passed)
-        failed = len(result.verdicts) - passed + len(result.problems)
-        lines.append(github_annotation("notice", f"{passed} passed, {failed} failed"))
+            file, line = source_location(row.key)
+            what = f"{row.project or row.key} {row.version or ''}".strip()
+            why = "; ".join(describe(r) for r in (row.reason, row.fix) if r is not None)
+            lines.append(github_annotation("error", f"{what}: {why}", file, line))
+        lines.append(github_annotation("notice", summary_line(result.requirements)))
         return "".join(line + "\n" for line in lines)

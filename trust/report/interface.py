@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from typing import Any, Generic, TypeVar
 
 from signoff.trust.decide.checker import CheckReport
+from signoff.trust.decide.grouping import RequirementVerdict
 from signoff.trust.decide.rules import FileVerdict, JudgedAttestation
 from signoff.trust.outcomes import Code, Reason
 from signoff.trust.release import InputProblem
@@ -51,6 +52,7 @@ def attestation_record(j: JudgedAttestation) -> dict[str, Any]:
         "registry": j.registry,
         "statement": j.path,
         "notes": list(j.notes),
+        "comment": j.attestation.comment if j.attestation else None,
     }
 
 
@@ -97,3 +99,16 @@ def problem_record(p: InputProblem) -> dict[str, Any]:
 def problem_reason(p: InputProblem) -> Reason:
     """The outcome of an input problem (its words come from the input reader)."""
     return Reason(Code.INPUT_PROBLEM, {"requirement": p.requirement, "reason": p.reason})
+
+
+def requirement_record(row: RequirementVerdict) -> dict[str, Any]:
+    """One requirement's verdict, with every file's detail under it."""
+    return {
+        "requirement": row.key, "project": row.project, "version": row.version,
+        "marker": row.marker, "status": row.status.value,
+        "files_vetted": row.vetted, "files_installable": len(row.installable),
+        "reason": record(row.reason), "fix": record(row.fix), "reason_file": row.about,
+        "problems": [problem_record(p) for p in row.problems],
+        "files": [{**verdict_record(f.verdict), "filename": f.name,
+                   "installable": f.installable} for f in row.files],
+    }

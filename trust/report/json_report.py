@@ -6,7 +6,13 @@ import json
 from typing import Any
 
 from signoff.trust.decide.checker import CheckReport
-from signoff.trust.report.interface import ReportFormat, problem_record, verdict_record
+from signoff.trust.decide.grouping import Status
+from signoff.trust.report.interface import (
+    ReportFormat,
+    problem_record,
+    requirement_record,
+    verdict_record,
+)
 
 
 class JsonReport(ReportFormat):
@@ -25,6 +31,10 @@ def report_document(report: CheckReport) -> dict[str, Any]:
         "conclusion": "pass" if report.passed else "fail",
         "policy": str(report.policy.source),
         "registries": [{"path": path, "head": head} for path, head in report.registries],
+        "target": report.target.label if report.target else None,
+        "summary": {status.value: sum(1 for r in report.requirements if r.status is status)
+                    for status in Status},
+        "requirements": [requirement_record(r) for r in report.requirements],
         "files": files,
         "warnings": list(report.warnings),
     }

@@ -82,6 +82,17 @@ def describe(reason: Reason) -> str:
         case Code.LARGER_THAN_ATTESTED:
             return (f"file is larger than every attested size ({p['limit']} bytes); "
                     "not read to its end")
+        case Code.LOCAL_FILE_DIFFERS:
+            local = (f"sha256 {p['sha256']}, {p['size']} bytes" if p["sha256"]
+                     else f"over {p['size']} bytes, too large to hash")
+            return (f"the local {p['filename']} differs from every attested file of that name: "
+                    f"it is {local}; attested: " + ", ".join(
+                        f"sha256 {a['sha256']} ({a['size']} bytes)" for a in p["attested"]))
+        case Code.MARKER_EXCLUDES:
+            return f"skipped: its marker `{p['marker']}` excludes the target"
+        case Code.NO_FILE_FOR_TARGET:
+            return (f"none of its {p['files']} files fits the target ({p['target']}); an "
+                    "installer could take none of them")
         case Code.NO_ATTESTED_NAME:
             return (f"no attestation for any file named {p['filename']} of {p['project']} "
                     f"{p['version']}; not hashed")

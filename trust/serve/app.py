@@ -22,6 +22,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response, S
 from starlette.routing import Route
 
 from signoff.attest.names import normalize_project
+from signoff.registry.clones import FetchMode
 from signoff.trust.decide.listing import VettedPage
 from signoff.trust.report.words import describe
 from signoff.trust.serve.registries import RegistriesUnavailable, RegistryView
@@ -48,6 +49,8 @@ class ServeConfig:
     """How often the policy and registries are re-read."""
     state_dir: Path | None = None
     """Where rollback records are kept (default: the user's state directory)."""
+    fetch: FetchMode = FetchMode.AUTO
+    """When registries named by `url:` are fetched (at each refresh)."""
     page_max_age: int = 60
     """Cache-Control max-age of the pages this server sends."""
     timeout_seconds: float = 30.0
@@ -57,7 +60,8 @@ class ServeConfig:
 class _State:
     def __init__(self, config: ServeConfig) -> None:
         self.config = config
-        self.view = RegistryView(config.policy, config.refresh_seconds, config.state_dir)
+        self.view = RegistryView(config.policy, config.refresh_seconds, config.state_dir,
+                                 fetch=config.fetch)
         self.client = httpx.AsyncClient(timeout=config.timeout_seconds, follow_redirects=True,
                                         limits=httpx.Limits(max_connections=100))
         self.upstream = Upstream(config.upstream, self.client)

@@ -1,6 +1,12 @@
 """The registries behind a long-running server: opened on one worker thread, re-opened on the
 refresh interval, and closed (serving nothing) when they cannot be read.
 
+The interval is the server's `--refresh`, or the shortest `refresh:` of the policy's `url:`
+registries if that is shorter: each re-open goes through `CheckSession.open`, which fetches the
+registries that are due. A registry that could not be fetched within its `max-staleness` fails
+the re-open, and the server serves nothing; between re-opens, a session is dropped as soon as
+the freshest fetch it read grows older than `max-staleness`, so stale trust is never served.
+
 A CheckSession holds pygit2 objects, sqlite connections and a gpg home, none of which may be
 shared between threads, so every use of it runs on the one thread that opened it.
 """
@@ -16,6 +22,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from signoff.attest.errors import SignoffError
+from signoff.registry.clones import FetchMode
 from signoff.trust.decide.checker import CheckSession
 from signoff.trust.decide.listing import (
     VerdictCache,
@@ -34,21 +41,29 @@ class RegistriesUnavailable(Exception):
     """The registries could not be read at the last refresh: serve nothing."""
 
 
-def open_session(policy: Policy, state_dir: Path | None) -> CheckSession:
-    """Open the policy's registries for a server. The one place a server opens them, so a
-    registry opener that fetches named refs can take its place."""
-    return CheckSession.open(policy, state_dir=state_dir)
+def open_session(policy: Policy, state_dir: Path | None,
+                 fetch: FetchMode = FetchMode.AUTO) -> CheckSession:
+    """Open the policy's registries for a server, through the one opener every command uses."""
+    return CheckSession.open(policy, state_dir=state_dir, fetch=fetch)
+
+
+def refresh_interval(policy: Policy, requested: int) -> int:
+    """The server's interval, shortened to the quickest `refresh:` of a `url:` registry."""
+    return max(1, min([requested] + [s.refresh for s in policy.registries if s.url is not None]))
 
 
 class RegistryView:
     """The policy's registries as the server sees them now."""
 
     def __init__(self, policy_path: Path, refresh_seconds: int, state_dir: Path | None = None,
-                 opener: Callable[[Policy, Path | None], CheckSession] = open_session) -> None:
+                 opener: Callable[[Policy, Path | None, FetchMode], CheckSession] = open_session,
+                 fetch: FetchMode = FetchMode.AUTO) -> None:
         self.policy_path = policy_path
         self.refresh_seconds = max(1, refresh_seconds)
         self.state_dir = state_dir
         self.opener = opener
+        self.fetch = fetch
+        self.interval = self.refresh_seconds
         self.cache = VerdictCache()
         self.error: str | None = "registries not opened yet"
         self.opened_at: float | None = None
@@ -68,7 +83,9 @@ class RegistryView:
         if old is not None:
             old.close()
         try:
-            session = self.opener(load_policy(self.policy_path), self.state_dir)
+            policy = load_policy(self.policy_path)
+            self.interval = refresh_interval(policy, self.refresh_seconds)
+            session = self.opener(policy, self.state_dir, self.fetch)
         except (SignoffError, OSError) as e:
             message = e.diagnostics() if isinstance(e, SignoffError) else str(e)
             if self.error != message:
@@ -104,14 +121,22 @@ class RegistryView:
                                         for o in self._require().registries])
 
     def _require(self) -> CheckSession:
-        if self._session is None:
+        session = self._session
+        if session is None:
             raise RegistriesUnavailable(self.error or "registries not opened")
-        return self._session
+        if session.fresh_until is not None and time.time() > session.fresh_until:
+            self._session = None
+            session.close()
+            self.error = ("a registry could not be fetched within its max-staleness; serving "
+                          "nothing until it can")
+            log.error("registries too stale: %s", self.error)
+            raise RegistriesUnavailable(self.error)
+        return session
 
     async def run_refresh_loop(self) -> None:
         """Refresh forever on the interval (cancelled at shutdown)."""
         while True:
-            await asyncio.sleep(self.refresh_seconds)
+            await asyncio.sleep(self.interval)
             await self.refresh()
 
     def close(self) -> None:
