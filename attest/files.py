@@ -38,10 +38,14 @@ def read_bounded(path: Path, what: str, max_bytes: int,
 
 def write_atomic(target: Path, data: bytes) -> None:
     """Replace `target` with `data` all at once: readers see the old file or the new, never
-    half of one. The temporary file sits beside the target so the rename stays on one disk."""
+    half of one. The temporary file sits beside the target so the rename stays on one disk.
+
+    The file gets the mode any other program would give it (0666 less the umask), not
+    mkstemp's 0600: work-tree files, lock files and sites are meant to be shared."""
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), 0o666 & ~current_umask())
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
@@ -52,6 +56,16 @@ def write_atomic(target: Path, data: bytes) -> None:
         raise
 
 
+def current_umask() -> int:
+    """The process's umask, read from /proc where it can be, so that nothing changes it."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    # Elsewhere the only way to read it is to set it; put it straight back.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 def xdg_dir(variable: str, fallback: str) -> Path:
     """`$<variable>/signoff` (an XDG base directory, when absolute), else `~/<fallback>/signoff`."""
     base = os.environ.get(variable)

@@ -24,6 +24,7 @@ import gnupg
 
 from signoff.attest.errors import GpgError, InputError
 from signoff.attest.gpg_colons import parse_colon_listing
+from signoff.attest.key_names import KeyCandidate, resolve_key
 from signoff.attest.key_packets import read_key_files
 from signoff.attest.key_status import KeyState, signing_key_problem, states_from_listing
 from signoff.attest.limits import LIMITS
@@ -40,6 +41,18 @@ def gpg_binary() -> str:
     if found is None:
         raise GpgError("gpg was not found on PATH", hint="install GnuPG 2.2 or newer")
     return found
+
+
+# What gpg says when the agent needs a passphrase and its pinentry has no terminal to ask on.
+_NO_PINENTRY = ("Inappropriate ioctl for device", "No pinentry", "pinentry")
+PASSPHRASE_HINT = ("gpg needs your key's passphrase but its pinentry cannot ask for it here: "
+                   "run `export GPG_TTY=$(tty)` in this shell, or set a graphical "
+                   "pinentry-program in gpg-agent.conf, or unlock the key in gpg-agent first")
+
+
+def signing_failure_hint(gpg_stderr: str) -> str | None:
+    """The GPG_TTY / pinentry hint when gpg failed for want of a way to ask for a passphrase."""
+    return PASSPHRASE_HINT if any(s in gpg_stderr for s in _NO_PINENTRY) else None
 
 
 def _make_gpg(home: str | None) -> gnupg.GPG:
@@ -253,22 +266,48 @@ class UserGnuPG:
         self.home = home
         self._gpg = _make_gpg(str(home) if home else None)
 
+    def secret_keys(self) -> list[KeyCandidate]:
+        """Every key with a secret part in the user's GnuPG."""
+        return self._candidates(secret=True)
+
+    def public_keys(self) -> list[KeyCandidate]:
+        """Every public key in the user's GnuPG."""
+        return self._candidates(secret=False)
+
+    def _candidates(self, secret: bool) -> list[KeyCandidate]:
+        found = []
+        for k in self._gpg.list_keys(secret=secret):
+            try:
+                fpr = normalize_fingerprint(k.get("fingerprint") or "")
+            except ValueError:
+                continue
+            subkeys = tuple(str(sub[2]).upper() for sub in k.get("subkeys") or ()
+                            if len(sub) > 2 and sub[2])
+            found.append(KeyCandidate(fpr, tuple(k.get("uids") or ()), subkeys))
+        return found
+
+    def _where(self) -> str:
+        return str(self.home) if self.home else "your GnuPG"
+
+    def public_key(self, name: str) -> KeyCandidate:
+        """The public key `name` (fingerprint, key ID, email or user ID) names."""
+        return resolve_key(name, self.public_keys(), f"the public keys of {self._where()}")
+
     def signing_key(self, key: str | None) -> str:
-        """Primary fingerprint of `key` (any id gpg accepts), or of gpg's default secret key."""
-        secret = self._gpg.list_keys(secret=True, keys=[key] if key else None)
-        usable = [k for k in secret if k.get("fingerprint")]
+        """Primary fingerprint of the secret key `key` names (fingerprint, key ID, email or
+        user ID), or of gpg's default secret key."""
         if key is None:
             default = self._configured_default_key()
             if default:
                 return self.signing_key(default)
-        if not usable:
-            where = f" in {self.home}" if self.home else ""
-            what = f"matching {key!r}" if key else "at all"
-            raise GpgError(f"no secret key {what}{where}",
+        secret = self.secret_keys()
+        if key is not None:
+            fpr = resolve_key(key, secret, f"the secret keys of {self._where()}").fingerprint
+        elif secret:
+            fpr = secret[0].fingerprint  # gpg's own default: the first secret key
+        else:
+            raise GpgError(f"no secret key at all in {self._where()}",
                            hint="create one with `gpg --quick-gen-key`, or pass --key/--gnupghome")
-        if key and len(usable) > 1:
-            raise GpgError(f"{key!r} matches {len(usable)} secret keys; give a fingerprint")
-        fpr = normalize_fingerprint(usable[0]["fingerprint"])
         # gpg would quietly sign with another key when this one is expired or revoked.
         public = self._gpg.list_keys(keys=[fpr])
         status = public[0].get("trust") if public else None
@@ -298,7 +337,8 @@ class UserGnuPG:
                     if line.startswith("gpg:")]
             detail = (result.status or (said[-1] if said else "") or "unknown error").strip()
             raise GpgError(f"gpg could not sign with {fpr}: {detail}",
-                           hint="is the key's passphrase available to gpg-agent?")
+                           hint=signing_failure_hint(result.stderr or "")
+                           or "is the key's passphrase available to gpg-agent?")
         return signature
 
     def export_public_key(self, fpr: str) -> bytes:

@@ -39,6 +39,8 @@ class Verdict(StrEnum):
 
     APPROVED = "approved"
     REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    """The signer takes back an earlier statement: it counts neither for nor against."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ class Attestation:
     subject: Subject
     """The file."""
     verdict: Verdict
-    """Approved or rejected."""
+    """Approved, rejected, or withdrawn (an earlier statement taken back)."""
     criteria: tuple[str, ...]
     """What is certified (approved) or violated (rejected)."""
     signer: str
@@ -143,8 +145,8 @@ class _Reader:
         try:
             verdict = Verdict(verdict_text)
         except ValueError:
-            raise self.fail(f"verdict must be 'approved' or 'rejected', not {verdict_text!r}",
-                            "verdict") from None
+            raise self.fail("verdict must be 'approved', 'rejected' or 'withdrawn', not "
+                            f"{verdict_text!r}", "verdict") from None
         criteria = self.field("criteria", list)
         for i, item in enumerate(criteria):
             if not isinstance(item, str) or not is_valid_criterion(item):
@@ -153,6 +155,9 @@ class _Reader:
         for i, item in enumerate(criteria):
             if item in criteria[:i]:
                 raise self.fail("criteria lists a name twice", ("criteria", i))
+        if verdict is Verdict.WITHDRAWN and criteria:
+            raise self.fail("a withdrawal takes back a statement and names no criteria: "
+                            "write `criteria: []`", "criteria")
         signer_text = self.field("signer", str)
         try:
             signer = normalize_fingerprint(signer_text)

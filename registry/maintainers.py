@@ -27,6 +27,7 @@ import pygit2
 
 from signoff.attest.errors import MaintainerRuleError, SignoffError
 from signoff.attest.gpg import SignatureCheck, temporary_keyring
+from signoff.registry.commit_signing import commit_signature
 from signoff.registry.layout import key_path
 
 Verify = Callable[[bytes, bytes], SignatureCheck]
@@ -120,7 +121,7 @@ def check_maintainers(repo: pygit2.Repository, keys: Mapping[str, bytes],
 def _signer_of(commit: pygit2.Commit, allowed: frozenset[str], verify: Verify,
                where: str) -> str:
     cid = str(commit.id)
-    signature, signed = commit.gpg_signature
+    signature, signed = commit_signature(commit)
     if signature is None or signed is None:
         raise MaintainerRuleError(
             f"commit {cid} on the main line is not signed; the maintainers rule needs every "

@@ -10,11 +10,14 @@ from pathlib import Path
 
 import pygit2
 
+from signoff.attest.criteria import DeclaredCriterion
 from signoff.attest.errors import InputError, RegistryError
 from signoff.attest.files import write_atomic
 from signoff.attest.limits import LIMITS
 from signoff.attest.names import canonical_version, normalize_project, same_version
-from signoff.attest.strict_yaml import load_mapping
+from signoff.attest.strict_yaml import Document, load_mapping
+from signoff.registry.commit_signing import CommitSigning, make_commit
+from signoff.registry.criteria import parse_declared_criteria
 from signoff.registry.gittree import lookup, tree_with
 from signoff.registry.layout import (
     ATTESTATIONS_DIR,
@@ -72,9 +75,12 @@ def _open_repository(path: Path) -> pygit2.Repository:
 class Registry:
     """A git repository laid out as a signoff registry."""
 
-    def __init__(self, repo: pygit2.Repository, path: Path) -> None:
+    def __init__(self, repo: pygit2.Repository, path: Path,
+                 signing: CommitSigning | None = None) -> None:
         self.repo = repo
         self.path = path
+        self.signing = signing or CommitSigning()
+        """How the commits this registry object makes are signed (git's settings by default)."""
         self._pinned: pygit2.Commit | None = None
         self.promisor = promisor_remote(repo)
         """The remote a partial clone fetches missing blobs from; None for a full clone."""
@@ -129,8 +135,8 @@ class Registry:
         _check_header(header, f"{self.path}/{REGISTRY_FILE}")
 
     @classmethod
-    def init(cls, path: Path, name: str, extra_files: Mapping[str, bytes] | None = None
-             ) -> Registry:
+    def init(cls, path: Path, name: str, extra_files: Mapping[str, bytes] | None = None,
+             signing: CommitSigning | None = None) -> Registry:
         """Create a new registry with one commit holding registry.yaml and `extra_files`."""
         if path.exists() and any(path.iterdir()):
             raise InputError("directory exists and is not empty", file=path)
@@ -138,7 +144,7 @@ class Registry:
             raise InputError(f"registry name {name!r} must be one short line")
         repo = pygit2.init_repository(str(path), initial_head="main")
         guard_objects(repo, path)
-        registry = cls(repo, path)
+        registry = cls(repo, path, signing)
         header = (f"signoff: {REGISTRY_SCHEMA}\nname: {_yaml_quote(name)}\n"
                   f"layout: {LAYOUT_VERSION}\n").encode()
         files = {REGISTRY_FILE: header, **(extra_files or {})}
@@ -197,6 +203,14 @@ class Registry:
         """Id of the tree at `path`, or None."""
         obj = self._entry(path, commit)
         return str(obj.id) if isinstance(obj, pygit2.Tree) else None
+
+    def declared_criteria(self, commit: pygit2.Commit | None = None
+                          ) -> dict[str, DeclaredCriterion]:
+        """The criteria registry.yaml declares, by name (none when it declares none)."""
+        header = self.read_file(REGISTRY_FILE, commit)
+        if header is None:
+            return {}
+        return parse_declared_criteria(_check_header(header, f"{self.path}/{REGISTRY_FILE}"))
 
     def keys_tree_id(self, commit: pygit2.Commit | None = None) -> str | None:
         """Id of the `keys/` tree: it changes exactly when the keyring does."""
@@ -344,8 +358,8 @@ class Registry:
         blobs = {path: repo.create_blob(data) for path, data in files.items()}
         tree = tree_with(repo, parent.tree if parent else None, blobs)
         author = committer(repo)
-        commit = repo.create_commit(None, author, author, message, tree,
-                                    [parent.id] if parent else [])
+        commit = make_commit(repo, author, author, message, tree, [parent.id] if parent else [],
+                             self.signing)
         restore = _WorkTreeUpdate(self.workdir)
         journal.begin(files)
         try:
@@ -369,8 +383,9 @@ class Registry:
         return commit
 
 
-def _check_header(header: bytes, source: str) -> None:
-    """Refuse a registry whose layout this version of signoff does not know."""
+def _check_header(header: bytes, source: str) -> Document:
+    """Refuse a registry whose layout this version of signoff does not know, or whose
+    declared criteria are malformed; the parsed registry.yaml."""
     doc = load_mapping(header, source, max_bytes=LIMITS.registry_header_bytes, error=RegistryError)
     if doc.data.get("signoff") != REGISTRY_SCHEMA:
         raise RegistryError(f"expected `signoff: {REGISTRY_SCHEMA}`", file=source,
@@ -379,6 +394,8 @@ def _check_header(header: bytes, source: str) -> None:
         raise RegistryError(f"layout {doc.data.get('layout')!r} is not one this signoff reads "
                             f"(layout {LAYOUT_VERSION}); upgrade signoff",
                             file=source, line=doc.line_of("layout"))
+    parse_declared_criteria(doc)
+    return doc
 
 
 def _statements_in(tree: pygit2.Tree, directory: str) -> list[StoredAttestation]:

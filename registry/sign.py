@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pygit2
 
-from signoff.attest.errors import GpgError, InputError
+from signoff.attest.criteria import BUILTIN_CRITERIA, nearest_criterion
+from signoff.attest.errors import AttestationError, GpgError, InputError
 from signoff.attest.gpg import UserGnuPG, temporary_keyring
 from signoff.attest.hashing import hash_file
 from signoff.attest.model import (
@@ -74,16 +75,29 @@ def subject_for_hash(filename: str, sha256: str, size: int, project: str | None 
 
 def vouch(registry: Registry, user: UserGnuPG, subject: Subject, *, verdict: Verdict,
           criteria: tuple[str, ...], comment: str | None = None, key: str | None = None,
-          now: datetime | None = None) -> Vouched:
-    """Sign and commit one attestation; the signer's key is committed too when missing."""
+          now: datetime | None = None, allow_unknown_criteria: bool = False) -> Vouched:
+    """Sign and commit one attestation; the signer's key is committed too when missing.
+
+    A criterion must be built in or declared in the registry's registry.yaml, unless
+    `allow_unknown_criteria`: a typo is caught before it is signed, not at deploy time."""
     for name in criteria:
         if not is_valid_criterion(name):
             raise InputError(f"criterion {name!r} must be a lower-case name like safe-to-deploy")
+    if not allow_unknown_criteria:
+        check_known_criteria(criteria, registry)
     if verdict is Verdict.APPROVED and not criteria:
         raise InputError("an approval needs --criteria (e.g. safe-to-deploy)")
+    if verdict is Verdict.WITHDRAWN and criteria:
+        raise InputError("a withdrawal names no --criteria: it takes back your statement")
     fpr = user.signing_key(key)
-    draft = Attestation(subject, verdict, criteria, fpr,
-                        (now or datetime.now(tz=UTC)).replace(microsecond=0), comment=comment)
+    path = statement_path(subject.project, subject.version, subject.sha256, fpr)
+    previous = registry.read_file(path)
+    if verdict is Verdict.WITHDRAWN and previous is None:
+        raise InputError(f"nothing to withdraw: {fpr} has no statement about "
+                         f"{subject.filename} ({subject.sha256[:12]}…) in this registry",
+                         file=registry.path)
+    signed_at = _after(previous, (now or datetime.now(tz=UTC)).replace(microsecond=0))
+    draft = Attestation(subject, verdict, criteria, fpr, signed_at, comment=comment)
     statement = dump_attestation(draft)
     attestation = load_attestation(statement, "new attestation")  # what readers will see
     signature = user.sign_detached(statement, fpr)
@@ -92,13 +106,38 @@ def vouch(registry: Registry, user: UserGnuPG, subject: Subject, *, verdict: Ver
         result = ring.verify_detached(statement, signature)
     if not result.good or result.primary_fpr != fpr:
         raise GpgError(f"the new signature does not verify with {fpr}: {result.problem}")
-    path = statement_path(subject.project, subject.version, subject.sha256, fpr)
     files = {path: statement, path + ".asc": signature}
     added_key = registry.read_file(key_path(fpr)) is None
     if added_key:
         files[key_path(fpr)] = public_key
     commit: pygit2.Oid = registry.commit_files(files, _message(attestation, added_key))
     return Vouched(path, str(commit), attestation, added_key)
+
+
+def check_known_criteria(criteria: tuple[str, ...], registry: Registry) -> None:
+    """InputError for a criterion neither built in nor declared, naming the nearest one."""
+    known = {**BUILTIN_CRITERIA, **registry.declared_criteria()}
+    for name in criteria:
+        if name in known:
+            continue
+        nearest = nearest_criterion(name, known)
+        guess = f"did you mean {nearest!r}? " if nearest else ""
+        raise InputError(f"unknown criterion {name!r}: neither built in nor declared in the "
+                         "registry's registry.yaml",
+                         hint=f"{guess}known: {', '.join(sorted(known))}; pass "
+                         "--allow-unknown-criteria to sign it anyway")
+
+
+def _after(previous: bytes | None, now: datetime) -> datetime:
+    """`now`, or one second past the statement it replaces: a replacement must be newer, and
+    dates have whole seconds, so two statements within a second would tie."""
+    if previous is None:
+        return now
+    try:
+        old = load_attestation(previous, "the statement it replaces").date
+    except AttestationError:
+        return now
+    return max(now, old + timedelta(seconds=1))
 
 
 def _message(att: Attestation, added_key: bool) -> str:

@@ -21,6 +21,7 @@ from pathlib import Path
 import pygit2
 
 from signoff.attest.errors import RegistryError, SyncConflict, TransportError
+from signoff.registry.commit_signing import CommitSigning, make_commit
 from signoff.registry.gittree import subtree, tree_changes
 from signoff.registry.history import INDEXED_DIRS
 from signoff.registry.repo import committer
@@ -69,6 +70,7 @@ def ensure_upstream(repo: pygit2.Repository, location: str | None) -> pygit2.Rem
     names = {r.name for r in repo.remotes}
     if location is not None:
         url = upstream_url(location)
+        check_reachable(repo, location, url)
         if UPSTREAM_REMOTE in names:
             if repo.remotes[UPSTREAM_REMOTE].url != url:
                 repo.remotes.set_url(UPSTREAM_REMOTE, url)
@@ -78,6 +80,22 @@ def ensure_upstream(repo: pygit2.Repository, location: str | None) -> pygit2.Rem
         raise RegistryError(f"no remote named {UPSTREAM_REMOTE!r} and no --upstream given",
                             file=repo.path, hint="pass --upstream URL or PATH once; it is kept")
     return repo.remotes[UPSTREAM_REMOTE]
+
+
+def check_reachable(repo: pygit2.Repository, location: str, url: str) -> None:
+    """Refuse an upstream that is not a repository git can list, before it is saved."""
+    local = url.startswith("/")
+    if local and not Path(url).exists():
+        raise RegistryError(f"no repository at {location}", file=repo.path,
+                            hint="--upstream takes the path or URL of the upstream registry")
+    try:
+        repo.remotes.create_anonymous(url).list_heads()
+    except pygit2.GitError as e:
+        if local:
+            raise RegistryError(f"no repository at {location}", file=repo.path,
+                                hint="--upstream takes the path or URL of the upstream "
+                                "registry") from e
+        raise TransportError(f"cannot reach a repository at {url}: {e}", file=repo.path) from e
 
 
 def fetch_upstream(repo: pygit2.Repository, remote: pygit2.Remote, branch: str) -> pygit2.Commit:
@@ -97,19 +115,22 @@ def fetch_upstream(repo: pygit2.Repository, remote: pygit2.Remote, branch: str) 
 
 
 def sync(repo: pygit2.Repository, upstream: str | None = None, branch: str = DEFAULT_BRANCH,
-         accept_rewrite: bool = False, state_dir: Path | None = None) -> SyncResult:
+         accept_rewrite: bool = False, state_dir: Path | None = None,
+         signing: CommitSigning | None = None) -> SyncResult:
     """Fetch upstream, check it against the rollback record, merge it into the current branch.
 
     One writer at a time; a sync killed at any moment (even mid-fetch) leaves nothing that stops
-    the next command (registry/write_guard.py).
+    the next command (registry/write_guard.py). A merge commit is signed as `signing` and git's
+    settings say (registry.commit_signing).
     """
     with exclusive_write(repo, repo.workdir or repo.path) as journal:
         journal.begin(())  # a fetch cut short leaves git's lock files: the next writer clears them
-        return _sync(repo, upstream, branch, accept_rewrite, state_dir, journal)
+        return _sync(repo, upstream, branch, accept_rewrite, state_dir, journal,
+                     signing or CommitSigning())
 
 
 def _sync(repo: pygit2.Repository, upstream: str | None, branch: str, accept_rewrite: bool,
-          state_dir: Path | None, journal: Journal) -> SyncResult:
+          state_dir: Path | None, journal: Journal, signing: CommitSigning) -> SyncResult:
     where = repo.workdir or repo.path
     if repo.head_is_unborn or repo.head_is_detached:
         raise RegistryError("the fork has no current branch to merge into", file=where,
@@ -128,7 +149,8 @@ def _sync(repo: pygit2.Repository, upstream: str | None, branch: str, accept_rew
     elif repo.descendant_of(theirs.id, ours.id):
         outcome, new = SyncOutcome.FAST_FORWARD, theirs.id
     else:
-        outcome, new = SyncOutcome.MERGED, _merge_commit(repo, ours, theirs, branch, remote, where)
+        outcome, new = SyncOutcome.MERGED, _merge_commit(repo, ours, theirs, branch, remote, where,
+                                                    signing)
     if new != ours.id:
         target = repo[new].peel(pygit2.Commit)
         journal.begin(change.path for change in tree_changes(ours.tree, target.tree))
@@ -166,7 +188,8 @@ def both_changed(repo: pygit2.Repository, base: pygit2.Tree | None, ours: pygit2
 
 
 def _merge_commit(repo: pygit2.Repository, ours: pygit2.Commit, theirs: pygit2.Commit,
-                  branch: str, remote: pygit2.Remote, where: str) -> pygit2.Oid:
+                  branch: str, remote: pygit2.Remote, where: str, signing: CommitSigning
+                  ) -> pygit2.Oid:
     base_id = repo.merge_base(ours.id, theirs.id)
     base = repo[base_id].peel(pygit2.Commit).tree if base_id is not None else None
     clashing = both_changed(repo, base, ours.tree, theirs.tree)
@@ -181,7 +204,7 @@ def _merge_commit(repo: pygit2.Repository, ours: pygit2.Commit, theirs: pygit2.C
     tree = index.write_tree(repo)
     who = committer(repo)
     message = (f"Merge {UPSTREAM_REMOTE}/{branch} ({str(theirs.id)[:12]}) from {remote.url}\n")
-    return repo.create_commit(None, who, who, message, tree, [ours.id, theirs.id])
+    return make_commit(repo, who, who, message, tree, [ours.id, theirs.id], signing)
 
 
 def _move_branch(repo: pygit2.Repository, ref_name: str, ours: pygit2.Commit,

@@ -39,6 +39,7 @@ from pathlib import Path
 import pygit2
 
 from signoff.attest.annotations import github_annotation
+from signoff.attest.criteria import BUILTIN_CRITERIA, nearest_criterion
 from signoff.attest.errors import AttestationError, InputError, RegistryError, SignoffError
 from signoff.attest.gpg import (
     Keyring,
@@ -60,6 +61,8 @@ from signoff.attest.names import (
     same_version,
 )
 from signoff.attest.signature_backend import SignatureBackend, backend_name, open_backend
+from signoff.attest.strict_yaml import load_mapping
+from signoff.registry.criteria import parse_declared_criteria
 from signoff.registry.gittree import TreeChange, lookup, tree_changes
 from signoff.registry.key_growth import lost_packets, refused_additions, unverified_additions
 from signoff.registry.layout import (
@@ -96,15 +99,18 @@ class Finding:
     """What is wrong and, where it helps, what to do."""
     line: int | None = None
     """Line in the file, when there is one."""
+    severity: str = "error"
+    """`error` stops the merge; `warning` is said and does not."""
 
     def text(self) -> str:
-        """`PATH[:LINE]: message`."""
+        """`PATH[:LINE]: message`, with `warning: ` before a warning."""
         where = f"{self.path}:{self.line}" if self.line is not None else self.path
-        return f"{where}: {self.message}"
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{prefix}{where}: {self.message}"
 
     def github(self) -> str:
-        """A GitHub Actions workflow annotation: `::error file=PATH::message`."""
-        return github_annotation("error", self.message, self.path, self.line)
+        """A GitHub Actions workflow annotation: `::error file=PATH::message` (or warning)."""
+        return github_annotation(self.severity, self.message, self.path, self.line)
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,8 @@ class ValidationReport:
     """Added or changed statements checked."""
     keys: int
     """Added or changed key files checked."""
+    warnings: tuple[Finding, ...] = ()
+    """Worth fixing, but no reason to refuse the merge (undeclared criteria)."""
 
     @property
     def ok(self) -> bool:
@@ -134,7 +142,9 @@ class ValidationReport:
         return {"ok": self.ok, "base": self.base, "head": self.head,
                 "merge_base": self.merge_base, "statements": self.statements, "keys": self.keys,
                 "findings": [{"path": f.path, "line": f.line, "message": f.message}
-                             for f in self.findings]}
+                             for f in self.findings],
+                "warnings": [{"path": f.path, "line": f.line, "message": f.message}
+                             for f in self.warnings]}
 
 
 def validate(repo: pygit2.Repository, base: str, head: str, allow_removals: bool = False,
@@ -153,7 +163,7 @@ def validate(repo: pygit2.Repository, base: str, head: str, allow_removals: bool
                            allow_registry_files, workers)
     findings = tuple(sorted(run.findings, key=lambda f: (f.path, f.line or 0, f.message)))
     return ValidationReport(str(base_commit.id), str(head_commit.id), str(merge_base), findings,
-                            len(run.statements), len(run.keys))
+                            len(run.statements), len(run.keys), tuple(run.warnings))
 
 
 def _judge_merge(repo: pygit2.Repository, base: str, base_commit: pygit2.Commit,
@@ -195,6 +205,8 @@ class _Validation:
         self.allow_removals = allow_removals
         self.allow_registry_files = allow_registry_files
         self.findings: list[Finding] = []
+        self.warnings: list[Finding] = []
+        self._known_criteria: set[str] | None = None
         self.statements: dict[str, AttestationPath] = {}
         self.keys: dict[str, pygit2.Object] = {}
         self.bad_paths: set[str] = set()
@@ -204,6 +216,35 @@ class _Validation:
 
     def fail(self, path: str, message: str, line: int | None = None) -> None:
         self.findings.append(Finding(path, message, line))
+
+    def warn(self, path: str, message: str, line: int | None = None) -> None:
+        self.warnings.append(Finding(path, message, line, "warning"))
+
+    def known_criteria(self) -> set[str]:
+        """Built-in criteria and those registry.yaml declares in the merged result."""
+        if self._known_criteria is None:
+            self._known_criteria = set(BUILTIN_CRITERIA)
+            entry = self._lookup(self.head, REGISTRY_FILE)
+            if isinstance(entry, pygit2.Blob):
+                try:
+                    doc = load_mapping(entry.data, REGISTRY_FILE,
+                                       max_bytes=LIMITS.registry_header_bytes,
+                                       error=RegistryError)
+                    self._known_criteria |= set(parse_declared_criteria(doc))
+                except RegistryError as e:
+                    self.fail(REGISTRY_FILE, e.message, e.line)
+        return self._known_criteria
+
+    def check_criteria(self, statement: str, att: Attestation) -> None:
+        """Warn about criteria neither built in nor declared: likely typos, or names no
+        policy reading this registry will recognise."""
+        known = self.known_criteria()
+        for name in att.criteria:
+            if name not in known:
+                nearest = nearest_criterion(name, known)
+                self.warn(statement, f"criterion {name!r} is neither built in nor declared in "
+                                     f"{REGISTRY_FILE}"
+                                     + (f" (did you mean {nearest!r}?)" if nearest else ""))
 
     def _lookup(self, tree: pygit2.Tree, path: str) -> pygit2.Object | None:
         """The object at `path`; CorruptObject when the repository lacks one a tree names."""
@@ -247,9 +288,9 @@ class _Validation:
         top = path.split("/", 1)[0]
         if top in (ATTESTATIONS_DIR, KEYS_DIR) and not self.allow_removals:
             what = "a key" if top == KEYS_DIR else "an attestation"
-            self.fail(path, f"removes {what}; removals are refused. A signer withdraws by "
-                            "attesting again (--reject, or no criteria); maintainers may pass "
-                            "--allow-removals")
+            self.fail(path, f"removes {what}; removals are refused. A signer withdraws a "
+                            "statement by replacing it (`signoff attest --withdraw`); "
+                            "maintainers may pass --allow-removals")
         elif path in REGISTRY_FILES and not self.allow_registry_files:
             self.fail(path, "removes one of the registry's own files; only maintainers may "
                             "(--allow-registry-files)")
@@ -416,6 +457,7 @@ class _Validation:
             return None
         self._replacement(statement, att, data)
         self._conflict(statement, parsed, att)
+        self.check_criteria(statement, att)
         return data, sig_entry.data
 
     def _matches_path(self, statement: str, parsed: AttestationPath, att: Attestation) -> bool:

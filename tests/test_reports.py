@@ -81,7 +81,7 @@ def test_explain_json_gives_suggestions_as_codes(
     (suggestion,) = doc["files"][0]["suggestions"]
     assert suggestion["code"] == "more-approvals"
     assert suggestion["params"]["candidates"] == [
-        f"{builder.key('bob')[-16:]} (bob <bob@example.org>)"]
+        f"{builder.key('bob')[-16:]} (bob)"]
     assert suggestion["message"].startswith("one more approval for safe-to-deploy")
 
 
@@ -132,6 +132,7 @@ SAMPLES: dict[Code, dict[str, Any]] = {
     Code.NO_HISTORY: {},
     Code.ATTESTATION_TOO_YOUNG: {"age": 3600, "need": 7 * 86400},
     Code.SUPERSEDED: {"by": "registry/attestations/x.yaml"},
+    Code.WITHDRAWN: {"signer": "A" * 40, "signed": "2026-01-01T00:00:00Z"},
     Code.REPLAY: {"by": "registry/attestations/x.yaml", "signed": "2026-01-01T00:00:00Z",
                   "newer": "2026-02-01T00:00:00Z"},
     Code.TOO_FEW_APPROVALS: {"have": 0, "need": 1, "criteria": ["safe-to-run"], "weak": [],

@@ -72,7 +72,7 @@ def test_bad_fingerprint_and_missing_policy_exit_2_with_a_message(
     policy = _web(builder)
     bad = run_cli("trust", "explain", "nothex", "--policy", str(policy))
     assert bad.returncode == 2
-    assert "not a 40-hex OpenPGP fingerprint" in bad.stderr
+    assert "no key 'nothex' in the policy's registries" in bad.stderr
     missing = run_cli("trust", "keys", "--policy", str(builder.tmp / "nope.yaml"))
     assert missing.returncode == 2
     assert "nope.yaml" in missing.stderr

@@ -60,6 +60,9 @@ class Code(StrEnum):
     REPLAY = "replay"
     """An older statement (by the `date` signed) of a signer who has since signed a newer one
     about the same file, in any registry. params: by (registry/path), signed, newer (dates)."""
+    WITHDRAWN = "withdrawn"
+    """The signer withdrew their statement about the file (`attest --withdraw`): it counts
+    neither for nor against. params: signer, signed (date)."""
 
     # -- why a requirement is not met ------------------------------------------------------
     TOO_FEW_APPROVALS = "too-few-approvals"

@@ -12,6 +12,7 @@ import typer
 from signoff.attest.errors import InputError
 from signoff.attest.gpg import UserGnuPG
 from signoff.attest.names import normalize_fingerprint
+from signoff.registry.commit_signing import CommitSigning
 from signoff.registry.layout import REGISTRY_FILE
 from signoff.registry.repo import Registry
 from signoff.registry.signoff_source import FORMS, SignoffSource, installed_source, parse_source
@@ -28,10 +29,21 @@ RegistryOption = Annotated[Path | None, typer.Option(
     "registry.yaml).")]
 GnupgOption = Annotated[Path | None, typer.Option(
     "--gnupghome", metavar="DIR", help="Your GnuPG home (default: $GNUPGHOME, else ~/.gnupg).")]
+SignOption = Annotated[bool | None, typer.Option(
+    "--sign/--no-sign", help="Sign the commit with your gpg, or not (default: git config "
+    "commit.gpgsign, with user.signingkey and gpg.program).", show_default=False)]
 
 
-def open_registry(path: Path | None) -> Registry:
-    """The registry at `path`, or in the current directory when it holds registry.yaml."""
+def open_registry(path: Path | None, signing: CommitSigning | None = None) -> Registry:
+    """The registry at `path`, or in the current directory when it holds registry.yaml; its
+    commits are signed as `signing` says."""
+    registry = _open_registry(path)
+    if signing is not None:
+        registry.signing = signing
+    return registry
+
+
+def _open_registry(path: Path | None) -> Registry:
     if path is None:
         if not Path(REGISTRY_FILE).is_file():
             raise InputError("no --registry given and the current directory holds no "
@@ -70,6 +82,7 @@ def init(path: Annotated[Path, typer.Argument(
              help="Also add a workflow publishing the site and a vetted index "
              "to GitHub Pages, judged under a policy trusting this key.")] = None,
          signoff_source: SignoffSourceOption = None,
+         sign: SignOption = None, gnupghome: GnupgOption = None,
          output: FormatOption = OutputFormat.TEXT,
          ) -> None:
     """Create a new registry: a git repository with registry.yaml and templates."""
@@ -81,7 +94,8 @@ def init(path: Annotated[Path, typer.Argument(
         except ValueError as e:
             raise InputError(f"--pages-root: {e}") from e
         files.update(pages_template_files(roots, source))
-    registry = Registry.init(path, name or path.resolve().name, files)
+    registry = Registry.init(path, name or path.resolve().name, files,
+                             CommitSigning(sign, gnupghome))
     head = str(registry.head_commit().id)
     if output is OutputFormat.JSON:
         print_json({"registry": str(path), "commit": head, "files": sorted(files),
@@ -92,24 +106,23 @@ def init(path: Annotated[Path, typer.Argument(
 
 
 @app.command("add-key")
-def add_key(fpr: Annotated[str, typer.Argument(
-                metavar="FPR", help="The key's 40-hex fingerprint.")],
+def add_key(key: Annotated[str, typer.Argument(
+                metavar="KEY", help="The key: its fingerprint, 16-hex key ID, email or user ID.")],
             registry: RegistryOption = None, gnupghome: GnupgOption = None,
-            output: FormatOption = OutputFormat.TEXT) -> None:
+            sign: SignOption = None, output: FormatOption = OutputFormat.TEXT) -> None:
     """Export a public key from your GnuPG into keys/<FPR>.asc and commit it."""
-    try:
-        fingerprint = normalize_fingerprint(fpr)
-    except ValueError as e:
-        raise InputError(str(e)) from e
-    reg = open_registry(registry)
-    commit = reg.add_key(fingerprint, UserGnuPG(gnupghome).export_public_key(fingerprint))
+    reg = open_registry(registry, CommitSigning(sign, gnupghome))
+    user = UserGnuPG(gnupghome)
+    found = user.public_key(key)
+    fingerprint = found.fingerprint
+    commit = reg.add_key(fingerprint, user.export_public_key(fingerprint))
     if output is OutputFormat.JSON:
         print_json({"key": fingerprint, "path": f"keys/{fingerprint}.asc",
                     "commit": str(commit) if commit is not None else None})
     elif commit is None:
-        typer.echo(f"keys/{fingerprint}.asc is already up to date")
+        typer.echo(f"keys/{fingerprint}.asc ({found.label}) is already up to date")
     else:
-        typer.echo(f"committed keys/{fingerprint}.asc as {commit}")
+        typer.echo(f"committed keys/{fingerprint}.asc ({found.label}) as {commit}")
 
 
 @app.command("sync")
@@ -126,11 +139,14 @@ def sync_command(
     state_dir: Annotated[Path | None, typer.Option(
         "--state-dir", metavar="DIR", help="Where verified heads are recorded (default: "
         "$XDG_STATE_HOME/signoff).")] = None,
+    sign: SignOption = None,
+    gnupghome: GnupgOption = None,
     output: FormatOption = OutputFormat.TEXT,
 ) -> None:
     """Fetch the upstream registry and merge it into this fork's current branch."""
     reg = open_registry(registry)
-    result = sync(reg.repo, upstream, branch, accept_rewrite, state_dir)
+    result = sync(reg.repo, upstream, branch, accept_rewrite, state_dir,
+                  CommitSigning(sign, gnupghome))
     if output is OutputFormat.JSON:
         print_json({"outcome": result.outcome.value, "branch": result.branch,
                     "before": result.before, "after": result.after,
@@ -169,14 +185,9 @@ def validate_command(
     report = validate(reg.repo, base, head, allow_removals=allow_removals,
                       allow_registry_files=allow_registry_files)
     if output is ValidateFormat.JSON:
-        doc = {"ok": report.ok, "base": report.base, "head": report.head,
-               "merge_base": report.merge_base, "statements": report.statements,
-               "keys": report.keys,
-               "findings": [{"path": f.path, "line": f.line, "message": f.message}
-                            for f in report.findings]}
-        typer.echo(json.dumps(doc, indent=2))
+        typer.echo(json.dumps(report.as_json(), indent=2))
     else:
-        for finding in report.findings:
+        for finding in (*report.findings, *report.warnings):
             typer.echo(finding.github() if output is ValidateFormat.GITHUB else finding.text())
         summary = (f"{report.statements} statement(s) and {report.keys} key file(s) checked: "
                    + ("can be merged" if report.ok else f"{len(report.findings)} problem(s)"))

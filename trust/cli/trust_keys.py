@@ -18,11 +18,10 @@ import typer
 from signoff import (
     DEFAULT_POLICY,
     FetchMode,
-    InputError,
     load_policy,
     open_registries,
 )
-from signoff.attest.names import normalize_fingerprint
+from signoff.attest.key_names import KeyCandidate, resolve_key
 from signoff.trust.cli.options import (
     AcceptRewriteOption,
     FetchOption,
@@ -72,7 +71,8 @@ def keys_command(policy: PolicyOption = DEFAULT_POLICY,
 
 @app.command("explain")
 def explain_command(fingerprint: Annotated[str, typer.Argument(
-                        metavar="FPR", help="The key's 40-hex fingerprint (spaces allowed).")],
+                        metavar="KEY",
+                        help="The key: its fingerprint, 16-hex key ID, email or user ID.")],
                     policy: PolicyOption = DEFAULT_POLICY,
                     output: FormatOption = OutputFormat.TEXT,
                     state_dir: StateDirOption = None,
@@ -81,11 +81,14 @@ def explain_command(fingerprint: Annotated[str, typer.Argument(
                     offline: OfflineOption = False) -> None:
     """Why a key is valid (its certification paths from a root), or what it lacks."""
     mode = fetch_mode(fetch, offline)
-    try:
-        fpr = normalize_fingerprint(fingerprint)
-    except ValueError as e:
-        raise InputError(str(e)) from e
     renderer: Renderer[KeyQuestion] = (KeyExplanationJson() if output is OutputFormat.JSON
                                        else KeyExplanationText())
-    _with_web(policy, state_dir, accept_rewrite, mode,
-              lambda web: renderer.render(KeyQuestion(web, fpr)))
+
+    def explain(web: WebOfTrust) -> str:
+        # A key in no registry is an error (exit 2), like any name that names nothing.
+        candidates = [KeyCandidate(k.fingerprint, tuple(u.uid for u in k.uids))
+                      for k in web.keyset]
+        found = resolve_key(fingerprint, candidates, "the policy's registries")
+        return renderer.render(KeyQuestion(web, found.fingerprint))
+
+    _with_web(policy, state_dir, accept_rewrite, mode, explain)

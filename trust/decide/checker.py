@@ -20,9 +20,9 @@ import pygit2
 from signoff.attest.errors import AttestationError
 from signoff.attest.gpg import SignatureCheck
 from signoff.attest.hashing import hash_file
+from signoff.attest.key_names import key_label
 from signoff.attest.limits import LIMITS
 from signoff.attest.model import Attestation, load_attestation
-from signoff.attest.names import short_fpr
 from signoff.registry.clones import (
     DEFAULT_REF,
     FetchMode,
@@ -37,6 +37,7 @@ from signoff.registry.objects import reading_objects
 from signoff.registry.repo import Registry, StoredAttestation
 from signoff.registry.rollback import check_head, record_head, registry_key
 from signoff.trust.decide.grouping import RequirementVerdict, group_verdicts, other_target_files
+from signoff.trust.decide.registry_criteria import RegistryCriteria, registry_criteria
 from signoff.trust.decide.rules import (
     Candidate,
     FileVerdict,
@@ -148,6 +149,7 @@ class CheckSession:
     _histories: list[PathHistory] = field(default_factory=list)
     fresh_until: float | None = None
     """When the stalest `url:` registry with a `max-staleness` stops being fresh enough."""
+    _criteria: RegistryCriteria | None = None
 
     @classmethod
     def open(cls, policy: Policy, now: int | None = None, *, state_dir: Path | None = None,
@@ -221,6 +223,8 @@ class CheckSession:
                                  for a in history.anomalies(self.now))
             self.registries.append(OpenedRegistry(source, registry, head, history))
             verified.append((registry, checked))
+        self._criteria = registry_criteria(self.policy, [
+            (o.label, o.source, o.registry) for o in self.registries])
         # Record only once every registry passed: a refused run must not move any record.
         for registry, checked in verified:
             record_head(registry.repo, checked, state_dir)
@@ -267,9 +271,9 @@ class CheckSession:
         return self._keyset
 
     def key_label(self, fpr: str) -> str:
-        """`63BC7C35FF0B5238 (Alice <alice@example.org>)`, for suggestions."""
+        """`63BC7C35FF0B5238 (Alice)`: the one way text output names a key."""
         key = self.keyset.get(fpr)
-        return f"{short_fpr(fpr)} ({key.primary_uid})" if key is not None else short_fpr(fpr)
+        return key_label(fpr, key.primary_uid if key is not None else None)
 
     @property
     def trust_result(self) -> TrustResult:
@@ -435,15 +439,26 @@ class CheckSession:
     def _decide(self, file: ReleaseFile, oversized: Reason | None, cands: list[Candidate],
                 signatures: dict[str, SignatureCheck]) -> FileVerdict:
         requirement, rule = self.policy.requirement_for(file.project)
-        judged = one_per_signer([
-            judge(c, file, signatures[c.stored.path], self.trust, requirement, self.now,
-                  None if c.stored.too_large else
-                  self._parse_or_error(c.stored, f"{c.registry}/{c.stored.path}"))
-            for c in cands])
+        judged = [replace(j, counts_as=self.criteria.counts_as(j.registry, j.criteria))
+                  if j.registry in self.criteria.maps else j
+                  for j in one_per_signer([
+                      judge(c, file, signatures[c.stored.path], self.trust, requirement,
+                            self.now,
+                            None if c.stored.too_large else
+                            self._parse_or_error(c.stored, f"{c.registry}/{c.stored.path}"))
+                      for c in cands])]
         own_names = {j.attestation.subject.filename for j in judged if j.attestation}
         # A local file that differs from the attested ones says so once, not as a conflict too.
         conflicts = self._conflicts(file, own_names) if file.sha256 and not oversized else []
-        return decide(file, judged, requirement, rule, self.policy.criteria, conflicts, oversized)
+        return decide(file, judged, requirement, rule, self.criteria.graph, conflicts,
+                      oversized)
+
+    @property
+    def criteria(self) -> RegistryCriteria:
+        """The policy's criteria with the registries' imports and maps."""
+        if self._criteria is None:
+            self._criteria = registry_criteria(self.policy, [])
+        return self._criteria
 
 
 def registry_paths(report: CheckReport) -> list[Path]:

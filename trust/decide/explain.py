@@ -3,8 +3,8 @@ would make it pass."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from signoff.attest.errors import InputError
 from signoff.attest.names import normalize_sha256, normalize_version
@@ -27,6 +27,8 @@ class Explanation:
     """For each attested criterion, everything it implies under the policy."""
     suggestions: tuple[Reason, ...]
     """What would make the file pass, most direct first."""
+    signers: Mapping[str, str] = field(default_factory=dict)
+    """Each attestation's signer fingerprint -> how text names it (key ID and name)."""
 
 
 @dataclass(frozen=True)
@@ -106,10 +108,13 @@ def explain_verdicts(session: CheckSession, verdicts: Sequence[FileVerdict]
     """Explanations of verdicts already reached, e.g. on a deployment input's files."""
     result = []
     for verdict in verdicts:
-        implied = {c: tuple(sorted(session.policy.criteria.closure([c]) - {c}))
+        graph = session.criteria.graph
+        implied = {c: tuple(sorted(graph.closure(session.criteria.counts_as(j.registry, [c]))
+                                   - {c}))
                    for j in verdict.attestations for c in j.criteria}
-        result.append(Explanation(verdict, implied,
-                                  tuple(_suggestions(session, verdict))))
+        signers = {j.signer: session.key_label(j.signer) for j in verdict.attestations}
+        result.append(Explanation(verdict, implied, tuple(_suggestions(session, verdict)),
+                                  signers))
     return result
 
 

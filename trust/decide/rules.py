@@ -49,7 +49,7 @@ class JudgedAttestation:
     signer: str
     """Fingerprint from the statement, or from the file name when it did not parse."""
     verdict: str | None
-    """approved, rejected, or None when unreadable."""
+    """approved, rejected, withdrawn, or None when unreadable."""
     criteria: tuple[str, ...]
     """As attested."""
     counted: bool
@@ -72,13 +72,25 @@ class JudgedAttestation:
     """Things worth saying that do not stop it counting (unknown fields)."""
     attested_size: int | None = None
     """The size a good signature vouches for, even when the statement does not count."""
+    counts_as: tuple[str, ...] | None = None
+    """The criteria as the policy reads them (after its registry's criteria-map); None when
+    that is as attested."""
 
     @property
-    def signed_order(self) -> tuple[datetime, bool]:
+    def policy_criteria(self) -> tuple[str, ...]:
+        """What this statement certifies under the policy."""
+        return self.criteria if self.counts_as is None else self.counts_as
+
+    @property
+    def signed_order(self) -> tuple[datetime, int]:
         """How one signer's statements are ordered: by the `date` signed, never by commit
-        times, which whoever commits chooses; on equal dates the rejection ranks higher."""
+        times, which whoever commits chooses; on equal dates a rejection ranks above a
+        withdrawal, and a withdrawal above an approval."""
         assert self.attestation is not None
-        return self.attestation.date, self.attestation.verdict is Verdict.REJECTED
+        return self.attestation.date, _TIE_RANK[self.attestation.verdict]
+
+
+_TIE_RANK = {Verdict.APPROVED: 0, Verdict.WITHDRAWN: 1, Verdict.REJECTED: 2}
 
 
 @dataclass(frozen=True)
@@ -163,6 +175,10 @@ def judge(candidate: Candidate, file: ReleaseFile, signature: SignatureCheck,
         return replace(base, why_not=standing.why_not or Reason(
             Code.SIGNER_NOT_VALID, {"signer": att.signer, "validity": standing.validity.value,
                                     "shortfall": None}))
+    if att.verdict is Verdict.WITHDRAWN:
+        # Still the signer's newest word (one_per_signer), so older statements stay replaced.
+        return replace(base, why_not=Reason(Code.WITHDRAWN, {"signer": att.signer,
+                                                             "signed": _signed(att)}))
     # Rejections count at once: a quarantine protects against new approvals, not warnings.
     if att.verdict is Verdict.APPROVED and requirement.min_age > 0:
         if age is None:
@@ -240,7 +256,7 @@ class EnoughApprovals:
     def approvers(self, judged: Sequence[JudgedAttestation]) -> set[str]:
         """Signers whose counted approval meets the criteria."""
         return {j.signer for j in judged if j.counted and j.verdict == Verdict.APPROVED.value
-                and self.criteria.satisfies(j.criteria, self.requirement.criteria)}
+                and self.criteria.satisfies(j.policy_criteria, self.requirement.criteria)}
 
     def check(self, judged: Sequence[JudgedAttestation]) -> Finding:
         """Met when at least `signers` distinct signers approve."""
@@ -251,7 +267,7 @@ class EnoughApprovals:
         criteria = list(self.requirement.criteria)
         weak = [{"signer": j.signer, "criteria": list(j.criteria)} for j in judged
                 if j.counted and j.verdict == Verdict.APPROVED.value
-                and not self.criteria.satisfies(j.criteria, self.requirement.criteria)]
+                and not self.criteria.satisfies(j.policy_criteria, self.requirement.criteria)]
         young = [{"signer": j.signer, **j.why_not.params} for j in judged
                  if not j.counted and j.why_not is not None
                  and j.why_not.code is Code.ATTESTATION_TOO_YOUNG

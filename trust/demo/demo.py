@@ -16,6 +16,7 @@ import pygit2
 from signoff.attest.errors import InputError
 from signoff.attest.gpg import UserGnuPG, certify_key, generate_key, kill_agent, new_home
 from signoff.attest.model import Verdict
+from signoff.registry.commit_signing import CommitSigning
 from signoff.registry.repo import Registry
 from signoff.registry.rollback import forget_registry
 from signoff.registry.sign import subject_for_file, vouch
@@ -84,7 +85,9 @@ def build_demo(folder: Path) -> Demo:
         "fastjson": build_wheel(dist, "fastjson", "1.2").path,
         "internal-tools": build_wheel(dist, "internal-tools", "0.3").path,
     }
-    registry = Registry.init(folder / "registry", "demo vetting registry")
+    # The demo's throwaway registry is never signed with the user's own key.
+    registry = Registry.init(folder / "registry", "demo vetting registry",
+                             signing=CommitSigning(sign=False))
     user = UserGnuPG(home)
     for name in ("acme-security", *VETTERS):
         registry.add_key(keys[name], user.export_public_key(keys[name]))

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-BUILTIN_CRITERIA: dict[str, tuple[str, ...]] = {
-    "safe-to-run": (),
-    "safe-to-deploy": ("safe-to-run",),
-}
+from signoff.attest.criteria import BUILTIN_CRITERIA
+
+__all__ = ["BUILTIN_CRITERIA", "CriteriaGraph"]
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Collection
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,8 @@ _TOP = {"signoff", "registries", "trust", "require", "rules", "criteria"}
 _TRUST = {"roots", "introducers", "marginals-needed", "completes-needed", "max-depth",
           "min-validity", "min-key-age"}
 _REQUIRE = {"criteria", "signers", "min-age"}
-_REGISTRY = {"path", "url", "ref", "refresh", "max-staleness", "maintainers", "since"}
+_REGISTRY = {"path", "url", "ref", "refresh", "max-staleness", "maintainers", "since",
+             "criteria", "criteria-map"}
 DEFAULT_REFRESH = 3600
 """Seconds after which a registry named by `url:` is fetched again (`refresh:`)."""
 
@@ -47,6 +48,12 @@ class RegistrySource:
     """When set, every main-line commit after `since` must be signed by one of these keys."""
     since: str | None = None
     """The commit from which the maintainers rule applies."""
+    import_criteria: bool = False
+    """`criteria: import`: the criteria its registry.yaml declares join the policy's, with
+    what they imply."""
+    criteria_map: Mapping[str, str] = field(default_factory=dict)
+    """`criteria-map: {theirs: ours}`: an attestation from this registry certifying `theirs`
+    counts as certifying the policy's `ours`."""
 
     @property
     def label(self) -> str:
@@ -163,7 +170,7 @@ class _PolicyReader:
         base = self.requirement(require_data, None, criteria, "require", ("require",))
         return Policy(
             source=self.path,
-            registries=self.registries(data.get("registries")),
+            registries=self.registries(data.get("registries"), criteria),
             trust=self.trust(data.get("trust")),
             require=base,
             rules=self.rules(data.get("rules", []), base, criteria),
@@ -183,7 +190,7 @@ class _PolicyReader:
                 f"trust.introducers.{fpr}", self.doc.line_of(("trust", "introducers", fpr))))
         return found
 
-    def registries(self, value: Any) -> tuple[RegistrySource, ...]:
+    def registries(self, value: Any, criteria: CriteriaGraph) -> tuple[RegistrySource, ...]:
         if not isinstance(value, list) or not value:
             raise self.fail("registries must be a non-empty list of {path: ...}", "registries")
         found = []
@@ -199,8 +206,32 @@ class _PolicyReader:
             if (since is None) != (not maintainers):
                 raise self.fail(f"{where}: maintainers and since go together: the rule covers "
                                 "the main-line commits after since", at)
-            found.append(self.registry_location(entry, where, at, maintainers, since))
+            imported = entry.get("criteria")
+            if imported is not None and imported != "import":
+                raise self.fail(f"{where}.criteria must be `import` (the criteria its "
+                                "registry.yaml declares), or left out", (*at, "criteria"))
+            location = self.registry_location(entry, where, at, maintainers, since)
+            found.append(replace(location, import_criteria=imported == "import",
+                                 criteria_map=self.criteria_map(entry.get("criteria-map", {}),
+                                                                criteria, where, at)))
         return tuple(found)
+
+    def criteria_map(self, value: Any, criteria: CriteriaGraph, where: str, at: KeyPath
+                     ) -> dict[str, str]:
+        key: KeyPath = (*at, "criteria-map")
+        if not isinstance(value, dict):
+            raise self.fail(f"{where}.criteria-map must map the registry's criteria to the "
+                            "policy's", key)
+        found = {}
+        for theirs, ours in value.items():
+            if not isinstance(theirs, str) or not is_valid_criterion(theirs):
+                raise self.fail(f"{where}.criteria-map: {theirs!r} is not a criterion name",
+                                (*key, str(theirs)))
+            if not isinstance(ours, str) or not criteria.known(ours):
+                raise self.fail(f"{where}.criteria-map.{theirs}: {ours!r} is neither built in "
+                                "nor defined in the policy's criteria", (*key, theirs))
+            found[theirs] = ours
+        return found
 
     def registry_location(self, entry: dict[str, Any], where: str, at: KeyPath,
                           maintainers: tuple[str, ...], since: str | None) -> RegistrySource:

@@ -63,7 +63,8 @@ def render_explanations(explanations: list[Explanation]) -> str:
         if not v.attestations:
             out.append("  attestations: none")
         for j in v.attestations:
-            out.append(f"  attestation by {j.signer} ({j.verdict or 'unreadable'})")
+            out.append(f"  attestation by {e.signers.get(j.signer, j.signer)} "
+                       f"({j.verdict or 'unreadable'})")
             out.append(f"    in {j.registry}/{j.path}")
             sig = j.signature
             out.append("    signature: " + ("good" if sig and sig.good else

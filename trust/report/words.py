@@ -60,6 +60,9 @@ def describe(reason: Reason) -> str:
             return _too_young(p)
         case Code.SUPERSEDED:
             return f"superseded by {p['by']}"
+        case Code.WITHDRAWN:
+            return (f"withdrawn by {short_fpr(p['signer'])} on {p['signed']}: counts neither "
+                    "for nor against")
         case Code.REPLAY:
             return (f"replay: signed {p['signed']}, but the signer has since signed "
                     f"{p['newer']} at {p['by']}; an older statement never outvotes a newer one")
