@@ -13,16 +13,20 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 
 import gnupg
 
 from signoff.attest.errors import GpgError, InputError
+from signoff.attest.gpg_colons import parse_colon_listing
 from signoff.attest.key_names import KeyCandidate, resolve_key
+from signoff.attest.key_packets import read_key_files
+from signoff.attest.key_status import KeyState, signing_key_problem, states_from_listing
 from signoff.attest.limits import LIMITS
 from signoff.attest.names import normalize_fingerprint
 
@@ -72,7 +76,9 @@ class SignatureCheck:
     problem: str | None = None
     """Why it is not good, in words."""
     key_status: str | None = None
-    """`expired` or `revoked` when gpg says so of the signing key; trust decides what it means."""
+    """`expired`, `revoked` or `unknown` when the signing key may not sign (then not good)."""
+    signing_fpr: str | None = None
+    """Fingerprint of the key that made the signature: the primary key or one of its subkeys."""
 
 
 def _status_lines(stderr: str) -> list[list[str]]:
@@ -98,10 +104,11 @@ def interpret_verify_status(stderr: str) -> SignatureCheck:
     if valid is None or len(valid) < 11:
         return SignatureCheck(False, None, None, "gpg did not report a valid signature")
     # VALIDSIG fpr date timestamp expire version reserved pkalgo hashalgo class primary-fpr
-    sig_class, primary = valid[9], valid[10]
+    sig_class, primary, signing = valid[9], valid[10], valid[1]
     try:
         timestamp = int(valid[3]) if valid[3].isdigit() else None
         primary = normalize_fingerprint(primary)
+        signing = normalize_fingerprint(signing)
     except ValueError:
         return SignatureCheck(False, None, None, "gpg reported an unreadable signer")
     if sig_class.lower() != _BINARY_SIGNATURE_CLASS:
@@ -110,7 +117,24 @@ def interpret_verify_status(stderr: str) -> SignatureCheck:
                               f"signature class {sig_class} is not a binary signature (00)")
     key_status = ("expired" if "EXPKEYSIG" in kinds else
                   "revoked" if "REVKEYSIG" in kinds else None)
-    return SignatureCheck(True, primary, timestamp, None, key_status)
+    return SignatureCheck(True, primary, timestamp, None, key_status, signing)
+
+
+def judge_key_status(check: SignatureCheck, states: Mapping[str, KeyState],
+                     now: int) -> SignatureCheck:
+    """A good signature stays good only when its signing key and primary may sign (at the
+    signature's time and at `now`) and gpg reported no REVKEYSIG or EXPKEYSIG."""
+    if not check.good:
+        return check
+    if check.key_status is not None:
+        return replace(check, good=False,
+                       problem=f"gpg reports the signing key of {check.primary_fpr} as "
+                               f"{check.key_status}")
+    problem = signing_key_problem(check.signing_fpr, check.primary_fpr, check.timestamp,
+                                  states, now)
+    if problem is None:
+        return check
+    return replace(check, good=False, key_status=problem.status, problem=problem.detail)
 
 
 def check_signature_bytes(signature: bytes, source: str) -> None:
@@ -142,31 +166,51 @@ class Keyring:
             raise
         self._counter = 0
         self._lock = threading.Lock()
+        self._states: dict[str, KeyState] | None = None
 
     @classmethod
     def from_keys(cls, keys: Mapping[str, bytes]) -> Keyring:
-        """A keyring holding the armored public keys given, by source name."""
+        """A keyring holding the armored public keys given, by source name, in one import."""
         ring = cls()
         try:
-            for source, armored in keys.items():
-                ring.import_key(armored, source)
+            ring.import_keys(keys)
         except BaseException:
             ring.close()
             raise
         return ring
 
     def import_key(self, armored: bytes, source: str) -> None:
-        """Import public key material; secret keys are refused."""
-        if b"PRIVATE KEY BLOCK" in armored:
-            raise InputError("holds a secret key; only public keys belong in keys/", file=source)
-        result = self._gpg.import_keys(armored)
-        if not result.fingerprints:
-            raise InputError("gpg found no public key to import", file=source)
+        """Import one key file: exactly one public key (named by its file name, if any)."""
+        self.import_keys({source: armored})
 
-    def verify_detached(self, data: bytes, signature: bytes) -> SignatureCheck:
-        """Check a detached armored signature over exactly `data`: the one way every command
-        verifies, so that `check` and `validate` accept the same signature files."""
-        try:
+    def import_keys(self, keys: Mapping[str, bytes]) -> None:
+        """Import key files in one gpg call, each proven first to hold exactly one public key
+        (the one its `<FPR>.asc` name gives), so that gpg never sees a smuggled key."""
+        expected = {key.fingerprint: source for source, key in read_key_files(keys).items()}
+        if not keys:
+            return
+        result = self._gpg.import_keys(b"\n".join(keys.values()))
+        imported = {normalize_fingerprint(f) for f in result.fingerprints or []
+                    if isinstance(f, str) and len(f) == 40}
+        for fpr, source in expected.items():
+            if fpr not in imported:
+                raise InputError("gpg did not accept this key (no valid self-signature?)",
+                                 file=source)
+        self._states = None
+
+    def key_states(self) -> dict[str, KeyState]:
+        """Every primary key and subkey in the keyring with its status, from one gpg listing."""
+        with self._lock:
+            if self._states is None:
+                listing = _run_gpg(self.home, "--with-colons", "--fixed-list-mode",
+                                   "--trust-model", "always", "--list-keys")
+                self._states = states_from_listing(parse_colon_listing(listing))
+            return self._states
+
+    def verify_signature(self, data: bytes, signature: bytes) -> SignatureCheck:
+        """Check a detached armored signature over exactly `data`: cryptography only, before
+        the signing key's status is judged (see `judge_key_status`)."""
+        try:  # the one signature gate: check and validate accept the same files
             check_signature_bytes(signature, "signature")
         except InputError as e:
             return SignatureCheck(False, None, None, e.message)
@@ -179,6 +223,15 @@ class Keyring:
         finally:
             sig_path.unlink(missing_ok=True)
         return interpret_verify_status(result.stderr or "")
+
+    def verify_detached(self, data: bytes, signature: bytes,
+                        now: int | None = None) -> SignatureCheck:
+        """Check a detached armored signature over exactly `data`, by a key that may sign."""
+        check = self.verify_signature(data, signature)
+        if not check.good:
+            return check
+        return judge_key_status(check, self.key_states(),
+                                int(time.time()) if now is None else now)
 
     def close(self) -> None:
         """Stop any agent and delete the home."""

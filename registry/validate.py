@@ -30,6 +30,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -44,10 +45,12 @@ from signoff.attest.gpg import (
     Keyring,
     SignatureCheck,
     gpg_binary,
+    judge_key_status,
     kill_agent,
     new_home,
 )
 from signoff.attest.gpg_keys import packets
+from signoff.attest.key_packets import read_key_files
 from signoff.attest.limits import LIMITS
 from signoff.attest.model import Attestation, load_attestation
 from signoff.attest.names import (
@@ -57,6 +60,7 @@ from signoff.attest.names import (
     normalize_version,
     same_version,
 )
+from signoff.attest.signature_backend import SignatureBackend, backend_name, open_backend
 from signoff.attest.strict_yaml import load_mapping
 from signoff.registry.criteria import parse_declared_criteria
 from signoff.registry.gittree import TreeChange, lookup, tree_changes
@@ -329,17 +333,42 @@ class _Validation:
             return
         # Newest first along the first parents: the first commit holding a path is the last
         # one before the removal; its first-parent child removed it.
+        # Only subtrees that differ from the newer commit's are read: an unchanged subtree
+        # holds the same (absent) paths, so the walk costs the history's changes, not its size.
         remover = tip
+        trie = _path_trie(added)
         for commit in _first_parents(tip):
-            for path in sorted(added):
-                if self._lookup(commit.tree, path) is not None:
-                    added.discard(path)
-                    self.fail(path, f"re-adds what {base} removed in commit "
-                                    f"{str(remover.id)[:12]}; undoing a removal is for "
-                                    "maintainers (--allow-removals)")
+            present = self._present(commit.tree, remover.tree, trie)
+            if present:
+                added.difference_update(present)
+                trie = _path_trie(added)
+            for path in sorted(present):
+                self.fail(path, f"re-adds what {base} removed in commit "
+                                f"{str(remover.id)[:12]}; undoing a removal is for "
+                                "maintainers (--allow-removals)")
             if not added:
                 return
             remover = commit
+
+    def _present(self, tree: pygit2.Tree, newer: pygit2.Tree | None, trie: _Trie,
+                 prefix: str = "") -> list[str]:
+        """Paths of `trie` present in `tree` below subtrees that differ from `newer`'s."""
+        found: list[str] = []
+        for name, below in trie.items():
+            if name not in tree:
+                continue
+            entry = tree[name]
+            if newer is not None and name in newer and newer[name].id == entry.id:
+                continue  # the same as in the newer commit, where the path was absent
+            if below is None:
+                found.append(prefix + name)
+                continue
+            obj = self._lookup(tree, name)
+            before = self._lookup(newer, name) if newer is not None else None
+            if isinstance(obj, pygit2.Tree):
+                found += self._present(obj, before if isinstance(before, pygit2.Tree) else None,
+                                       below, f"{prefix}{name}/")
+        return found
 
     # -- key files ---------------------------------------------------------------------------
 
@@ -391,8 +420,14 @@ class _Validation:
         try:
             usable = self._import_signers(ring, {p.fpr for p, _, _ in pending})
             jobs = [(p, data, sig) for p, data, sig in pending if p.fpr in usable]
+            # The chosen verifier checks the cryptography; the key states come from gpg's
+            # listing of the same keys, whichever verifier ran.
+            verifier: SignatureBackend = ring if backend_name() == "gpg" else open_backend(
+                {key_path(fpr): data for fpr, data in usable.items()})
+            states, now = ring.key_states(), int(time.time())
             with ThreadPoolExecutor(max_workers=workers or min(4, os.cpu_count() or 1)) as pool:
-                results = list(pool.map(lambda job: ring.verify_detached(job[1], job[2]), jobs))
+                results = list(pool.map(lambda job: judge_key_status(
+                    verifier.verify_signature(job[1], job[2]), states, now), jobs))
         finally:
             ring.close()
         for (parsed, _, _), check in zip(jobs, results, strict=True):
@@ -482,8 +517,10 @@ class _Validation:
             self._subjects[key] = found
         return self._subjects[key]
 
-    def _import_signers(self, ring: Keyring, fprs: set[str]) -> set[str]:
-        usable = set()
+    def _import_signers(self, ring: Keyring, fprs: set[str]) -> dict[str, bytes]:
+        """The signers' key files that gpg imported, by fingerprint; the others are findings."""
+        usable: dict[str, bytes] = {}
+        found: dict[str, bytes] = {}
         for fpr in sorted(fprs):
             path = key_path(fpr)
             entry = self._lookup(self.head, path)
@@ -494,11 +531,23 @@ class _Validation:
                                 "(signoff registry add-key FPR)")
                 continue
             try:
-                ring.import_key(entry.data, path)
+                read_key_files({path: entry.data})  # strict and in-process: no gpg yet
             except SignoffError as e:
                 self.fail(path, e.message)
                 continue
-            usable.add(fpr)
+            found[fpr] = entry.data
+        try:
+            ring.import_keys({key_path(fpr): data for fpr, data in found.items()})  # one call
+            return found
+        except SignoffError:
+            pass  # one key gpg refuses: import one by one to name it
+        for fpr, data in found.items():
+            try:
+                ring.import_key(data, key_path(fpr))
+            except SignoffError as e:
+                self.fail(key_path(fpr), e.message)
+                continue
+            usable[fpr] = data
         return usable
 
     def _signature(self, parsed: AttestationPath, check: SignatureCheck) -> None:
@@ -508,6 +557,23 @@ class _Validation:
         elif check.primary_fpr != parsed.fpr:
             self.fail(parsed.signature, f"is signed by {check.primary_fpr}, not by "
                                         f"{parsed.fpr} as its file name says")
+
+
+_Trie = dict[str, "_Trie | None"]
+
+
+def _path_trie(paths: Iterable[str]) -> _Trie:
+    """Slash-separated paths as nested dicts; a leaf is None."""
+    trie: _Trie = {}
+    for path in paths:
+        node = trie
+        *dirs, leaf = path.split("/")
+        for name in dirs:
+            child = node.setdefault(name, {})
+            assert child is not None
+            node = child
+        node[leaf] = None
+    return trie
 
 
 def _first_parents(tip: pygit2.Commit) -> Iterator[pygit2.Commit]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from signoff.attest.gpg import gpg_binary, kill_agent, new_home
-from signoff.attest.gpg_keys import unescape_colon_field
+from signoff.attest.gpg_colons import unescape_colon_field
 from signoff.trust.policy.trust_settings import Ownertrust, TrustSettings
 from tests.harness.gnupg import remove_home
 

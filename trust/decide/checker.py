@@ -54,7 +54,7 @@ from signoff.trust.outcomes import Code, Reason
 from signoff.trust.policy.policy import Policy, RegistrySource
 from signoff.trust.release import InputProblem, ReleaseFile
 from signoff.trust.wot.engine import TrustResult, compute_trust
-from signoff.trust.wot.keys import KeySet, keyset_for_registries
+from signoff.trust.wot.keys import KeySet, keys_tree_key, keyset_for_registries
 from signoff.trust.wot.standing import KeyTooYoung, TrustModel
 
 
@@ -148,7 +148,7 @@ class CheckSession:
     _verifier: SignatureVerifier | None = None
     _version_cache: dict[tuple[int, str, str], dict[str, list[StoredAttestation]]] = field(
         default_factory=dict)
-    _parsed: dict[str, Attestation | None] = field(default_factory=dict)
+    _parsed: dict[str, Attestation | AttestationError] = field(default_factory=dict)
     _histories: list[PathHistory] = field(default_factory=list)
     fresh_until: float | None = None
     """When the stalest `url:` registry with a `max-staleness` stops being fresh enough."""
@@ -306,7 +306,9 @@ class CheckSession:
         """The signature verifier, with its cache in the first registry's git directory."""
         if self._verifier is None:
             cache = self.registries[0].registry.git_dir / "signoff" / "signatures.sqlite"
-            self._verifier = SignatureVerifier(self.keys, cache)
+            self._verifier = SignatureVerifier(
+                self.keys, lambda: self.keyset.states,
+                keys_tree_key([o.registry for o in self.registries]), cache, self.now)
         return self._verifier
 
     def close(self) -> None:
@@ -337,9 +339,10 @@ class CheckSession:
         for index, opened in enumerate(self.registries):
             for statements in self.files_of_version(index, project, version).values():
                 for stored in statements:
-                    att = self._parse(stored)
-                    if att is not None:
-                        found.append((stored, att, f"{opened.label}/{stored.path}"))
+                    where = f"{opened.label}/{stored.path}"
+                    att = self._parse_or_error(stored, where)
+                    if isinstance(att, Attestation):
+                        found.append((stored, att, where))
         return found
 
     def _subjects(self, project: str, version: str) -> list[tuple[str, str, int, str]]:
@@ -347,13 +350,14 @@ class CheckSession:
         return [(att.subject.sha256, att.subject.filename, att.subject.size, where)
                 for _, att, where in self._statements(project, version)]
 
-    def _parse(self, stored: StoredAttestation) -> Attestation | None:
-        """The statement parsed once per blob, unverified: for sizes and conflicts only."""
+    def _parse_or_error(self, stored: StoredAttestation, where: str
+                        ) -> Attestation | AttestationError:
+        """The statement parsed once per blob (the error names where it was first read)."""
         if stored.statement_id not in self._parsed:
             try:
-                self._parsed[stored.statement_id] = load_attestation(stored.statement, stored.path)
-            except AttestationError:
-                self._parsed[stored.statement_id] = None
+                self._parsed[stored.statement_id] = load_attestation(stored.statement, where)
+            except AttestationError as e:
+                self._parsed[stored.statement_id] = e
         return self._parsed[stored.statement_id]
 
     def attested_files(self, project: str, version: str) -> list[ReleaseFile]:
@@ -448,7 +452,10 @@ class CheckSession:
                   if j.registry in self.criteria.maps else j
                   for j in one_per_signer([
                       judge(c, file, signatures[c.stored.path], self.trust, requirement,
-                            self.now) for c in cands])]
+                            self.now,
+                            None if c.stored.too_large else
+                            self._parse_or_error(c.stored, f"{c.registry}/{c.stored.path}"))
+                      for c in cands])]
         own_names = {j.attestation.subject.filename for j in judged if j.attestation}
         # A local file that differs from the attested ones says so once, not as a conflict too.
         conflicts = self._conflicts(file, own_names) if file.sha256 and not oversized else []

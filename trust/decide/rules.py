@@ -166,8 +166,10 @@ def file_name(verdict: FileVerdict) -> str | None:
 
 
 def judge(candidate: Candidate, file: ReleaseFile, signature: SignatureCheck,
-          trust: TrustModel, requirement: Requirement, now: int) -> JudgedAttestation:
-    """Decide whether one attestation counts for `file`, and if not, why."""
+          trust: TrustModel, requirement: Requirement, now: int,
+          parsed: Attestation | AttestationError | None = None) -> JudgedAttestation:
+    """Decide whether one attestation counts for `file`, and if not, why; `parsed` is the
+    statement already parsed from these bytes (parsed here otherwise)."""
     stored = candidate.stored
     # The current content's age: a replaced statement waits its quarantine again.
     age = now - candidate.first_seen.changed_time if candidate.first_seen else None
@@ -175,11 +177,15 @@ def judge(candidate: Candidate, file: ReleaseFile, signature: SignatureCheck,
                              None, first_seen=candidate.first_seen, age=age, signature=signature)
     if stored.too_large:
         return replace(base, why_not=Reason(Code.STATEMENT_TOO_LARGE))
-    try:
-        att = load_attestation(stored.statement, f"{candidate.registry}/{stored.path}")
-    except AttestationError as e:
+    if parsed is None:
+        try:
+            parsed = load_attestation(stored.statement, f"{candidate.registry}/{stored.path}")
+        except AttestationError as e:
+            parsed = e
+    if isinstance(parsed, AttestationError):
         return replace(base, why_not=Reason(Code.MALFORMED_STATEMENT,
-                                            {"detail": e.diagnostics()}))
+                                            {"detail": parsed.diagnostics()}))
+    att = parsed
     base = replace(base, signer=att.signer, verdict=att.verdict.value, criteria=att.criteria,
                    notes=tuple(f"unknown field {name!r} kept, not understood"
                                for name in att.unknown_fields))

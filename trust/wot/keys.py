@@ -11,18 +11,21 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from signoff.attest.errors import InputError
 from signoff.attest.files import write_atomic
-from signoff.attest.gpg_keys import ColonKey, list_keyring, primary_fingerprints
+from signoff.attest.gpg_colons import ColonKey
+from signoff.attest.gpg_keys import list_keyring
+from signoff.attest.key_packets import check_key_file_name
+from signoff.attest.key_status import KeyState, states_from_listing
 
 if TYPE_CHECKING:
     from signoff.registry.repo import Registry
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 """Bumped whenever the cached JSON's shape changes; older caches are then rebuilt."""
 _FPR_IN_NAME = re.compile(r"([0-9A-F]{40})\.asc$")
 
@@ -100,6 +103,8 @@ class KeySet:
 
     keys: Mapping[str, Key]
     """Keys by primary fingerprint."""
+    states: Mapping[str, KeyState] = field(default_factory=dict)
+    """Every primary key and subkey with its signing status, by fingerprint."""
 
     def __iter__(self) -> Iterator[Key]:
         return iter(self.keys.values())
@@ -143,37 +148,32 @@ def load_keyset(files: Sequence[tuple[str, bytes]], cache_dir: Path | None = Non
 
 def keyset_for_registries(registries: Sequence[Registry]) -> KeySet:
     """The union of the `keys/` of several registries at HEAD, cached by their tree ids."""
-    files: list[tuple[str, bytes]] = []
-    tree_ids: list[str] = []
-    for registry in registries:
-        tree_ids.append(registry.keys_tree_id() or "none")
-        for fpr, blob in sorted(registry.keys_at().items()):
-            files.append((f"{registry.path}/keys/{fpr}.asc", blob))
     if not registries:
         return KeySet({})
-    cache_key = tree_ids[0] if len(tree_ids) == 1 else \
+    cache_dir = registries[0].git_dir / "signoff"
+    cache_key = keys_tree_key(registries)
+    cached = _read_cache(cache_dir / f"keys-{cache_key}.json")
+    if cached is not None:
+        return cached  # no key blob read at all: the tree ids name the content
+    files: list[tuple[str, bytes]] = []
+    for registry in registries:
+        for fpr, blob in sorted(registry.keys_at().items()):
+            files.append((f"{registry.path}/keys/{fpr}.asc", blob))
+    return load_keyset(files, cache_dir, cache_key)
+
+
+def keys_tree_key(registries: Sequence[Registry]) -> str:
+    """One id for the `keys/` trees of the registries at HEAD, in order: it changes exactly
+    when the keyring that verification and the web of trust read does."""
+    tree_ids = [registry.keys_tree_id() or "none" for registry in registries]
+    return tree_ids[0] if len(tree_ids) == 1 else \
         hashlib.sha256(" ".join(tree_ids).encode()).hexdigest()
-    return load_keyset(files, registries[0].git_dir / "signoff", cache_key)
 
 
 def check_key_file(source: str, blob: bytes) -> str:
-    """The fingerprint of the one primary key in a `keys/<FPR>.asc` file; InputError otherwise."""
-    if b"PRIVATE KEY BLOCK" in blob:
-        raise InputError("holds a secret key; only public keys belong in keys/", file=source)
-    named = _name_fpr(source)
-    try:
-        fprs = primary_fingerprints(blob)
-    except ValueError as e:
-        raise InputError(f"not readable OpenPGP key material: {e}", file=source) from e
-    if not fprs:
-        raise InputError("holds no public key", file=source)
-    if len(fprs) > 1:
-        raise InputError(f"holds {len(fprs)} primary keys; keys/ needs one key per file",
-                         file=source)
-    if fprs[0] != named:
-        raise InputError(f"holds key {fprs[0]}, not the {named} its file name says",
-                         file=source)
-    return named
+    """The fingerprint of the one transferable public key in a `keys/<FPR>.asc` file, which
+    must be the one its name gives; InputError otherwise (see `attest.key_packets`)."""
+    return check_key_file_name(blob, source, _name_fpr(source)).fingerprint
 
 
 def _name_fpr(source: str) -> str:
@@ -204,7 +204,7 @@ def keyset_from_colon_keys(colon_keys: Sequence[ColonKey]) -> KeySet:
             uids.append(UserId(cu.uid, cu.validity == "r", cu.expires, tuple(certs)))
         keys[ck.fingerprint] = Key(ck.fingerprint, tuple(uids), ck.created, ck.expires,
                                    ck.validity == "r")
-    return KeySet(keys)
+    return KeySet(keys, states_from_listing(colon_keys))
 
 
 # -- cache ------------------------------------------------------------------------------------
@@ -217,7 +217,9 @@ def keyset_to_json(keyset: KeySet) -> dict[str, Any]:
            [[c.signer, c.sig_class, c.created, c.expires, c.is_revocation, c.verified,
              c.trust_depth, c.trust_amount, c.regexp] for c in u.certifications]]
           for u in k.uids]]
-        for k in keyset]}
+        for k in keyset],
+        "states": [[s.fingerprint, s.primary, s.created, s.expires, s.revoked]
+                   for s in keyset.states.values()]}
 
 
 def keyset_from_json(doc: Any) -> KeySet:
@@ -236,7 +238,11 @@ def keyset_from_json(doc: Any) -> KeySet:
             for uid, u_revoked, u_expires, certs in uids),
             int(created), _opt_int(expires), bool(revoked))
         keys[key.fingerprint] = key
-    return KeySet(keys)
+    states = {}
+    for fpr, primary, created, expires, revoked in doc["states"]:
+        states[_text(fpr)] = KeyState(_text(fpr), _text(primary), int(created),
+                                      _opt_int(expires), bool(revoked))
+    return KeySet(keys, states)
 
 
 def _text(value: Any) -> str:
