@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import shutil
 import subprocess
 from collections.abc import Sequence
@@ -20,6 +19,7 @@ from pathlib import Path
 from signoff.attest.errors import GpgError
 from signoff.attest.gpg import gpg_binary, kill_agent, new_home
 from signoff.attest.gpg_colons import ColonKey, parse_colon_listing
+from signoff.attest.key_packets import packet_bounds
 from signoff.attest.limits import LIMITS
 
 
@@ -90,33 +90,12 @@ def packets(blob: bytes) -> list[Packet]:
     found: list[Packet] = []
     pos = 0
     while pos < len(data):
-        try:
-            tag, body_start, body_end = _packet_bounds(data, pos)
-        except IndexError:
-            raise ValueError(f"truncated packet header at byte {pos}") from None
+        tag, body_start, body_end = packet_bounds(data, pos)
         if body_end > len(data):
             raise ValueError(f"packet at byte {pos} runs past the end of the data")
         found.append(Packet(tag, data[pos:body_end], pos, body_start - pos))
         pos = body_end
     return found
-
-
-def primary_fingerprints(blob: bytes) -> list[str]:
-    """Fingerprints of the v4 primary keys in an armored or binary key blob, in order.
-
-    A small OpenPGP packet walk, so that each `keys/<FPR>.asc` can be checked against its name
-    without one gpg process per file. ValueError when the data is not OpenPGP.
-    """
-    fprs: list[str] = []
-    for packet in packets(blob):
-        if packet.tag == 6:
-            body = packet.body
-            if not body or body[0] != 4:
-                version = body[0] if body else "?"
-                raise ValueError(f"primary key version {version} is not supported (only v4)")
-            digest = hashlib.sha1(b"\x99" + len(body).to_bytes(2, "big") + body)
-            fprs.append(digest.hexdigest().upper())
-    return fprs
 
 
 def dearmor(blob: bytes) -> bytes:
@@ -148,26 +127,3 @@ def dearmor(blob: bytes) -> bytes:
     return out
 
 
-def _packet_bounds(data: bytes, pos: int) -> tuple[int, int, int]:
-    first = data[pos]
-    if not first & 0x80:
-        raise ValueError(f"not an OpenPGP packet at byte {pos}")
-    if first & 0x40:  # new format
-        tag = first & 0x3F
-        o = data[pos + 1]
-        if o < 192:
-            return tag, pos + 2, pos + 2 + o
-        if o < 224:
-            length = ((o - 192) << 8) + data[pos + 2] + 192
-            return tag, pos + 3, pos + 3 + length
-        if o == 255:
-            length = int.from_bytes(data[pos + 2:pos + 6], "big")
-            return tag, pos + 6, pos + 6 + length
-        raise ValueError("partial body lengths do not occur in key material")
-    tag = (first >> 2) & 0x0F
-    ltype = first & 0x03
-    if ltype == 3:
-        raise ValueError("indeterminate packet length in key material")
-    n = 1 << ltype
-    length = int.from_bytes(data[pos + 1:pos + 1 + n], "big")
-    return tag, pos + 1 + n, pos + 1 + n + length

@@ -40,8 +40,9 @@ class TransferableKey:
     """Subkey fingerprints, in file order."""
 
 
-class _Malformed(Exception):
-    pass
+class _Malformed(ValueError):
+    """Bytes that are not the OpenPGP the caller expects (a ValueError, so that packet walks
+    elsewhere catch it as one)."""
 
 
 def read_key_file(blob: bytes, source: str) -> TransferableKey:
@@ -141,7 +142,7 @@ def _packets(data: bytes) -> list[tuple[int, bytes]]:
     out: list[tuple[int, bytes]] = []
     pos = 0
     while pos < len(data):
-        tag, start, end = _packet_bounds(data, pos)
+        tag, start, end = packet_bounds(data, pos)
         if end > len(data):
             raise _Malformed(f"packet at byte {pos} runs past the end of the data")
         out.append((tag, data[start:end]))
@@ -149,7 +150,9 @@ def _packets(data: bytes) -> list[tuple[int, bytes]]:
     return out
 
 
-def _packet_bounds(data: bytes, pos: int) -> tuple[int, int, int]:
+def packet_bounds(data: bytes, pos: int) -> tuple[int, int, int]:
+    """(tag, body start, body end) of the packet at `pos`; a ValueError when its header is
+    malformed or truncated (the body may still run past the end: the caller checks)."""
     first = data[pos]
     if not first & 0x80:
         raise _Malformed(f"byte {pos} does not start an OpenPGP packet")
